@@ -1,0 +1,308 @@
+//! Command line: clap's derive ("low args") → a `Plan` ("high args": rules, matcher, reporter
+//! and inputs built and validated once), and the `rules` subcommands.
+//!
+//! Depends on everything below it: `config`, `rules`, `matcher`, `check`, `engine`, `report`.
+
+use crate::chunk::Chunker;
+use crate::config::{self, Config};
+use crate::engine::{self, Input, Plan};
+use crate::matcher::Matcher;
+use crate::messages::{self, Verbosity};
+use crate::report::{self, Format, Style};
+use crate::rules::{self, Rule};
+use crate::source::fs::{Entry, Exclude};
+use anyhow::{anyhow, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Exit codes (documented in README.md).
+pub mod exit {
+    /// Clean and complete.
+    pub const CLEAN: u8 = 0;
+    /// Findings reported.
+    pub const FINDINGS: u8 = 1;
+    /// Usage or config error.
+    pub const USAGE: u8 = 2;
+    /// No findings, but something asked for could not be read.
+    pub const INCOMPLETE: u8 = 3;
+}
+
+/// leakscan: find secrets (API keys, tokens, passwords, private keys) in files, trees and stdin.
+///
+/// With no PATH, reads standard input when it is a pipe or a file, else scans the current
+/// directory. Exit codes: 0 clean, 1 findings, 2 usage/config error, 3 incomplete scan without
+/// findings.
+#[derive(Debug, Parser)]
+#[command(name = "leakscan", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files, directory trees and stdin (the default command).
+    Scan(ScanArgs),
+    /// List or check rules.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesAction {
+    /// List the rules in effect (id, confidence, name).
+    List,
+    /// Check the built-in pack plus the given rule files: regexes, examples, negative examples.
+    Check {
+        /// Extra rule files (the `rules/*.toml` schema).
+        files: Vec<PathBuf>,
+    },
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write results to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print secrets in full (they are redacted by default everywhere).
+    #[arg(long)]
+    show_secrets: bool,
+    /// Honour .gitignore, .ignore and .git/info/exclude (by default everything is scanned).
+    #[arg(long)]
+    gitignore: bool,
+    /// Follow symbolic links.
+    #[arg(short = 'L', long)]
+    follow: bool,
+    /// Threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Skip walked files larger than SIZE (e.g. 50M, 2G); explicit paths and stdin are never skipped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    /// Use this config file (default: .leakscan.toml found walking up to the repository top).
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Apply no config file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Only findings and errors: no summary, no progress.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also say which files were skipped and why.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// No live progress line.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// Parses `123`, `10K`, `50M`, `2G` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let mult = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("unknown size suffix {c:?} (use K, M or G)")),
+            };
+            (&s[..i], mult)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("not a size: {s:?}"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s:?}"))
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> u8 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Rules { action }) => rules_command(action),
+        None => scan(cli.scan),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            messages::error(&messages::escape(format!("{e:#}").as_bytes()));
+            exit::USAGE
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    messages::set_verbosity(if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    });
+    let cwd = std::env::current_dir()?;
+    let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
+    if let Some(c) = &config {
+        messages::note(&format!("using config {}", c.file.display()));
+    }
+    let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?;
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let out: Box<dyn Write + Send> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| anyhow!("creating {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let style = Style { show_secrets: args.show_secrets, color };
+    let plan = Plan {
+        matcher,
+        inputs: inputs(&args.paths),
+        walk: crate::source::fs::WalkOptions {
+            gitignore: args.gitignore,
+            follow: args.follow,
+            max_file_size: args.max_file_size,
+            threads,
+            exclude: exclusion(config.map(Arc::new), cwd),
+        },
+        chunker: Chunker::default(),
+        threads,
+        reporter: report::build(args.format, style, out),
+        progress: !args.no_progress,
+        pre_skipped: BTreeMap::new(),
+    };
+    let summary = engine::run(plan)?;
+    if messages::is_enabled(Verbosity::Normal) {
+        engine::print_summary(&summary);
+    }
+    Ok(if summary.findings > 0 {
+        exit::FINDINGS
+    } else if !summary.complete {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
+    })
+}
+
+/// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,
+/// else the current directory.
+fn inputs(paths: &[PathBuf]) -> Vec<Input> {
+    if paths.is_empty() {
+        return vec![if crate::source::stdin::is_readable() { Input::Stdin } else { Input::Path(PathBuf::from(".")) }];
+    }
+    paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect()
+}
+
+/// The walk's exclusion predicate from the config's path allowlist.
+fn exclusion(config: Option<Arc<Config>>, cwd: PathBuf) -> Exclude {
+    Arc::new(move |path: &Path, entry: Entry| {
+        let c = config.as_ref()?;
+        match entry {
+            Entry::File => c.is_allowed_path(&cwd, path).then_some("allowlisted path (config)"),
+            Entry::Dir => c.is_allowed_dir(&cwd, path).then_some("allowlisted directory (config)"),
+        }
+    })
+}
+
+/// The built-in pack, minus the config's disabled rules, plus its own rules and `extra` files.
+fn load_rules(config: Option<&Config>, extra: &[PathBuf]) -> Result<Vec<Rule>> {
+    let mut errors = Vec::new();
+    let mut all = rules::builtin().unwrap_or_else(|e| {
+        errors.extend(e);
+        Vec::new()
+    });
+    if let Some(c) = config {
+        for id in &c.disabled_rules {
+            if !all.iter().any(|r| &r.info.id == id) {
+                errors.push(format!("config {}: disabled_rules: no rule {id:?}", c.file.display()));
+            }
+        }
+        all.retain(|r| !c.disabled_rules.contains(&r.info.id));
+        for spec in &c.rules {
+            match Rule::compile(spec.clone(), &c.file.display().to_string()) {
+                Ok(r) => all.push(r),
+                Err(e) => errors.push(format!("{e:#}")),
+            }
+        }
+    }
+    for file in extra {
+        let text = std::fs::read_to_string(file).map_err(|e| anyhow!("reading {}: {e}", file.display()))?;
+        match rules::load_text(&text, &file.display().to_string()) {
+            Ok(r) => all.extend(r),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(all)
+    } else {
+        Err(anyhow!("{}", errors.join("\n")))
+    }
+}
+
+fn rules_command(action: RulesAction) -> Result<u8> {
+    let cwd = std::env::current_dir()?;
+    match action {
+        RulesAction::List => {
+            let config = config::discover(None, &cwd)?;
+            let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?;
+            let mut out = std::io::stdout().lock();
+            for r in matcher.rules() {
+                writeln!(out, "{}\t{}\t{}", r.info.id, r.info.confidence.as_str(), r.info.name)?;
+            }
+            Ok(exit::CLEAN)
+        }
+        RulesAction::Check { files } => {
+            let matcher = Matcher::new(load_rules(None, &files)?)?;
+            let problems = crate::check::check(&matcher);
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!("leakscan: {} rules checked, {} problem(s)", matcher.rules().len(), problems.len());
+            Ok(if problems.is_empty() { exit::CLEAN } else { exit::FINDINGS })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("2K"), Ok(2048));
+        assert_eq!(parse_size("50m"), Ok(50 << 20));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! The engine: runs sources on a producer thread, the matcher on worker threads, and the
+//! reporter on the calling thread; counts everything into a `Summary`.
+//!
+//! Shape (Nosey Parker's): producer → bounded channel of chunks → N matcher workers → bounded
+//! channel of findings → reporter. Memory is bounded by channel capacity × chunk size whatever
+//! the input. Findings are reported as they arrive; SIGINT/SIGTERM stop the producer, drain
+//! the workers and still print the summary (a second signal exits at once with 130).
+//! Depends on `source`, `matcher`, `report`, `chunk`, `finding`, `summary`, `messages`.
+
+use crate::chunk::{Chunk, Chunker};
+use crate::finding::Finding;
+use crate::matcher::Matcher;
+use crate::messages;
+use crate::report::Reporter;
+use crate::source::{self, fs::WalkOptions, Context, Tally};
+use crate::summary::Summary;
+use crossbeam_channel::{bounded, RecvTimeoutError};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One thing the user asked to scan.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A file or directory.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// Everything a scan needs, built once by `cli`.
+pub struct Plan {
+    /// Rules and prefilter.
+    pub matcher: Matcher,
+    /// What to scan, in order.
+    pub inputs: Vec<Input>,
+    /// Walk behaviour.
+    pub walk: WalkOptions,
+    /// Chunk sizes.
+    pub chunker: Chunker,
+    /// Matcher threads.
+    pub threads: usize,
+    /// Where findings go.
+    pub reporter: Box<dyn Reporter>,
+    /// Show a live progress line on stderr.
+    pub progress: bool,
+    /// Files skipped by the plan before the scan (e.g. counted by config), by reason.
+    pub pre_skipped: BTreeMap<String, u64>,
+}
+
+/// Runs the scan and returns its summary (already given to the reporter).
+pub fn run(plan: Plan) -> anyhow::Result<Summary> {
+    let start = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let signalled = install_signal_handlers(&stop);
+    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped } = plan;
+    let tally = Tally::default();
+    let marker_suppressed = AtomicU64::new(0);
+    let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
+    let (found_tx, found_rx) = bounded::<Vec<Finding>>(256);
+    let mut summary = Summary { skipped: pre_skipped, ..Summary::default() };
+    let mut broken_pipe = false;
+    let mut output_error = None;
+
+    std::thread::scope(|scope| {
+        let matcher = &matcher;
+        for _ in 0..threads {
+            let rx = chunk_rx.clone();
+            let tx = found_tx.clone();
+            let marker_suppressed = &marker_suppressed;
+            scope.spawn(move || {
+                let mut found = Vec::new();
+                for chunk in rx {
+                    let s = matcher.scan(&chunk, &mut found);
+                    marker_suppressed.fetch_add(s.by_marker, Ordering::Relaxed);
+                    if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(chunk_rx);
+        drop(found_tx);
+        let (tally, stop_ref, walk, chunker) = (&tally, &*stop, &walk, &chunker);
+        scope.spawn(move || {
+            let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
+            let ctx = Context { chunker, tally, push: &push, stop: stop_ref };
+            for input in &inputs {
+                if ctx.is_stopping() {
+                    break;
+                }
+                match input {
+                    Input::Stdin => source::stdin::scan(&ctx),
+                    Input::Path(path) => source::fs::scan_path(&ctx, path, walk),
+                }
+            }
+        });
+
+        let mut progress_line = Progress::new(progress, start);
+        loop {
+            match found_rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(batch) => {
+                    for f in batch {
+                        if broken_pipe || output_error.is_some() {
+                            continue;
+                        }
+                        summary.findings += 1;
+                        *summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
+                        if let Err(e) = reporter.finding(&f) {
+                            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                                broken_pipe = true;
+                            } else {
+                                output_error = Some(e);
+                            }
+                            stop.store(true, Ordering::SeqCst);
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            progress_line.tick(tally, summary.findings);
+        }
+        progress_line.clear();
+    });
+
+    if signalled.load(Ordering::SeqCst) {
+        messages::incomplete("interrupted", "stopped by a signal before the end");
+    }
+    summary.files_scanned = tally.files.load(Ordering::Relaxed);
+    summary.bytes_scanned = tally.bytes.load(Ordering::Relaxed);
+    for (reason, n) in tally.skipped() {
+        *summary.skipped.entry(reason).or_insert(0) += n;
+    }
+    let by_marker = marker_suppressed.load(Ordering::Relaxed);
+    if by_marker > 0 {
+        summary.suppressed.insert("inline allow marker".into(), by_marker);
+    }
+    summary.complete = !messages::is_incomplete();
+    summary.incomplete_reasons = messages::incomplete_reasons();
+    summary.elapsed_secs = start.elapsed().as_secs_f64();
+    if let Some(e) = output_error {
+        return Err(anyhow::anyhow!("writing the report: {e}"));
+    }
+    if !broken_pipe {
+        if let Err(e) = reporter.finish(&summary) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(anyhow::anyhow!("writing the report: {e}"));
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// SIGINT/SIGTERM set `stop` (the scan winds down and reports); a second one exits with 130.
+/// Returns a flag that tells whether a signal arrived.
+fn install_signal_handlers(stop: &Arc<AtomicBool>) -> Arc<AtomicBool> {
+    let signalled = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&signalled));
+        let _ = signal_hook::flag::register(sig, Arc::clone(&signalled));
+        let _ = signal_hook::flag::register(sig, Arc::clone(stop));
+    }
+    signalled
+}
+
+/// The live progress line on a terminal's stderr.
+struct Progress {
+    enabled: bool,
+    start: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(wanted: bool, start: Instant) -> Self {
+        let enabled = wanted && std::io::stderr().is_terminal() && messages::is_enabled(messages::Verbosity::Normal);
+        Progress { enabled, start, last: start }
+    }
+
+    fn tick(&mut self, tally: &Tally, findings: u64) {
+        let now = Instant::now();
+        if !self.enabled
+            || now.duration_since(self.start) < Duration::from_secs(1)
+            || now.duration_since(self.last) < Duration::from_millis(250)
+        {
+            return;
+        }
+        self.last = now;
+        let bytes = tally.bytes.load(Ordering::Relaxed) as f64;
+        let secs = now.duration_since(self.start).as_secs_f64();
+        eprint!(
+            "\r\x1b[2Kscanning: {} files, {:.1} MB, {} findings, {:.0} MB/s",
+            tally.files.load(Ordering::Relaxed),
+            bytes / 1e6,
+            findings,
+            bytes / 1e6 / secs
+        );
+        messages::set_progress_shown(true);
+    }
+
+    fn clear(&mut self) {
+        if self.enabled {
+            eprint!("\r\x1b[2K");
+            messages::set_progress_shown(false);
+        }
+    }
+}
+
+/// The human summary on stderr.
+pub fn print_summary(s: &Summary) {
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "leakscan: scanned {} ({:.1} MB) in {:.2} s ({:.1} MB/s): {}",
+        plural(s.files_scanned, "input"),
+        s.bytes_scanned as f64 / 1e6,
+        s.elapsed_secs,
+        s.mb_per_sec(),
+        plural(s.findings, "finding"),
+    );
+    let list = |m: &BTreeMap<String, u64>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+    if !s.skipped.is_empty() {
+        eprintln!("leakscan: skipped {}: {}", plural(s.skipped.values().sum(), "file"), list(&s.skipped));
+    }
+    if !s.suppressed.is_empty() {
+        eprintln!("leakscan: suppressed: {}", list(&s.suppressed));
+    }
+    if !s.complete {
+        eprintln!("leakscan: scan INCOMPLETE: {} (see warnings above)", list(&s.incomplete_reasons));
+    }
+}

@@ -1,0 +1,24 @@
+//! leakscan: a secret-leak scanner. Data flows one way:
+//! inputs → sources → chunks → matcher → findings → reporters.
+//!
+//! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
+//! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
+//! `matcher` on `rules`, `chunk`, `finding`; `source::*` on `chunk`, `messages`; `report::*` on
+//! `finding`, `summary`; `engine` on those; `check`, `config`, `cli` on top.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod chunk;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod entropy;
+pub mod finding;
+pub mod matcher;
+pub mod messages;
+pub mod pack;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod summary;

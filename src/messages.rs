@@ -1,0 +1,143 @@
+//! Warnings and errors on stderr, the scan's "incomplete" state, and terminal-safe escaping.
+//!
+//! Invariant: everything derived from input (file names, content excerpts) passes through
+//! [`escape`] before it reaches a terminal or a log, so a crafted name cannot move the cursor,
+//! recolour the terminal or forge a CI workflow command. Depends on nothing.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+/// How much to say on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors and the scan-incomplete warnings only; no summary, no progress.
+    Quiet = 0,
+    /// Warnings and the summary.
+    Normal = 1,
+    /// Also each skipped file and why.
+    Verbose = 2,
+}
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(Verbosity::Normal as u8);
+static INCOMPLETE: AtomicBool = AtomicBool::new(false);
+static REASONS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+
+/// Sets how much is said on stderr for the rest of the process.
+pub fn set_verbosity(v: Verbosity) {
+    VERBOSITY.store(v as u8, Ordering::Relaxed);
+}
+
+/// True when messages of level `v` are to be printed.
+pub fn is_enabled(v: Verbosity) -> bool {
+    VERBOSITY.load(Ordering::Relaxed) >= v as u8
+}
+
+/// Prints a warning that does not make the scan incomplete (e.g. a symlink loop).
+pub fn warn(msg: &str) {
+    if is_enabled(Verbosity::Normal) {
+        emit(&format!("leakscan: warning: {msg}"));
+    }
+}
+
+/// Prints a note shown only with `-v`.
+pub fn note(msg: &str) {
+    if is_enabled(Verbosity::Verbose) {
+        emit(&format!("leakscan: {msg}"));
+    }
+}
+
+/// Records that something the user asked to scan was not (fully) read, and says so on stderr
+/// whatever the verbosity. `reason` is a short category counted in the summary
+/// ("unreadable file", "read error", "interrupted", …); `detail` names the input.
+pub fn incomplete(reason: &str, detail: &str) {
+    INCOMPLETE.store(true, Ordering::SeqCst);
+    if let Ok(mut map) = REASONS.lock() {
+        *map.entry(reason.to_string()).or_insert(0) += 1;
+    }
+    emit(&format!("leakscan: warning: {reason}: {detail} (scan incomplete)"));
+}
+
+/// Prints an error (usage, config) on stderr.
+pub fn error(msg: &str) {
+    emit(&format!("leakscan: error: {msg}"));
+}
+
+/// True once anything was reported through [`incomplete`].
+pub fn is_incomplete() -> bool {
+    INCOMPLETE.load(Ordering::SeqCst)
+}
+
+/// The reasons the scan is incomplete, with counts, sorted by reason.
+pub fn incomplete_reasons() -> BTreeMap<String, u64> {
+    REASONS.lock().map(|m| m.clone()).unwrap_or_default()
+}
+
+fn emit(line: &str) {
+    let stderr = std::io::stderr();
+    let mut lock = stderr.lock();
+    // A progress line may be on screen: clear it first when stderr is a terminal.
+    if crate::messages::is_progress_shown() {
+        let _ = lock.write_all(b"\r\x1b[2K");
+    }
+    let _ = writeln!(lock, "{line}");
+}
+
+static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
+
+/// Marks whether a live progress line currently occupies the last stderr line.
+pub fn set_progress_shown(shown: bool) {
+    PROGRESS_SHOWN.store(shown, Ordering::Relaxed);
+}
+
+fn is_progress_shown() -> bool {
+    PROGRESS_SHOWN.load(Ordering::Relaxed)
+}
+
+/// Renders input-derived bytes (a file name, a line excerpt) as printable text: valid UTF-8
+/// passes through except control characters, bidi controls and other invisible format
+/// characters, which become `\t`, `\n`, `\r`, `\xNN` or `\u{NNNN}` escapes; each invalid
+/// UTF-8 byte becomes `\xNN`. The output never holds a byte below 0x20 or 0x7f.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if is_invisible(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// C1 controls, bidi overrides/isolates and zero-width characters: they can reorder or hide
+/// what a terminal shows (Trojan Source).
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x80..=0x9f | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_controls_and_invalid_utf8() {
+        assert_eq!(escape(b"a\x1b[31mb"), "a\\x1b[31mb");
+        assert_eq!(escape(b"x\ny\tz\\"), "x\\ny\\tz\\\\");
+        assert_eq!(escape(b"\xff\xfeok"), "\\xff\\xfeok");
+        assert_eq!(escape("é\u{202e}".as_bytes()), "é\\u{202e}");
+        assert_eq!(escape(b"\x9b"), "\\x9b");
+        assert_eq!(escape("\u{9b}".as_bytes()), "\\u{009b}");
+    }
+}

@@ -1,0 +1,100 @@
+//! JSON and JSON Lines. Lines: one `{"type":"finding",...}` object per finding as found, then
+//! one `{"type":"summary",...}` record. Document: `{"findings":[...],"summary":{...}}` with
+//! findings sorted by location and offset. Depends on `report`, `finding`, `summary`.
+
+use super::{Reporter, Style};
+use crate::finding::Finding;
+use crate::summary::Summary;
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+/// Which JSON shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One document at the end.
+    Document,
+    /// One object per line, streamed.
+    Lines,
+}
+
+/// The JSON reporter.
+pub struct Json {
+    out: Box<dyn Write + Send>,
+    style: Style,
+    mode: Mode,
+    buffered: Vec<(String, u64, Value)>,
+}
+
+impl Json {
+    /// A JSON reporter writing to `out`.
+    pub fn new(out: Box<dyn Write + Send>, style: Style, mode: Mode) -> Self {
+        Json { out, style, mode, buffered: Vec::new() }
+    }
+}
+
+/// The JSON object for one finding (shared with other JSON-based formats).
+pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
+    json!({
+        "type": "finding",
+        "rule": f.rule.id,
+        "rule_name": f.rule.name,
+        "confidence": f.rule.confidence.as_str(),
+        "path": f.location(),
+        "origin": { "kind": f.origin.kind(), "location": f.location() },
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "end_column": f.end_column,
+        "offset": f.offset,
+        "secret": f.secret_text(show_secrets),
+        "secret_length": f.secret.len(),
+        "redacted": !show_secrets,
+        "entropy": (f.entropy * 1000.0).round() / 1000.0,
+        "context": f.context_text(show_secrets),
+        "fingerprint": f.fingerprint(),
+    })
+}
+
+/// The JSON object for the summary.
+pub fn summary_value(s: &Summary) -> Value {
+    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        map.insert("type".into(), json!("summary"));
+        map.insert("mb_per_sec".into(), json!((s.mb_per_sec() * 10.0).round() / 10.0));
+    }
+    v
+}
+
+impl Reporter for Json {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let value = finding_value(f, self.style.show_secrets);
+        match self.mode {
+            Mode::Lines => {
+                serde_json::to_writer(&mut self.out, &value)?;
+                self.out.write_all(b"\n")?;
+                self.out.flush()
+            }
+            Mode::Document => {
+                self.buffered.push((f.location(), f.offset, value));
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        match self.mode {
+            Mode::Lines => {
+                serde_json::to_writer(&mut self.out, &summary_value(summary))?;
+                self.out.write_all(b"\n")?;
+            }
+            Mode::Document => {
+                self.buffered.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+                let findings: Vec<Value> = self.buffered.drain(..).map(|(_, _, v)| v).collect();
+                let doc = json!({ "findings": findings, "summary": summary_value(summary) });
+                serde_json::to_writer_pretty(&mut self.out, &doc)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        self.out.flush()
+    }
+}

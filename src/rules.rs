@@ -1,0 +1,251 @@
+//! Rules: `RuleSpec` as written in `rules/*.toml` (or a user's file) → compiled `Rule`.
+//!
+//! Invariant: a rule that fails to compile is an error naming its file and id, never silently
+//! dropped. Regexes run over bytes with Unicode off (ASCII classes, like Go RE2).
+//! Depends on `entropy`, `finding` (for `Confidence`, `RuleInfo`) and `pack`.
+
+use crate::finding::{Confidence, RuleInfo};
+use anyhow::{anyhow, Context, Result};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// A rule file: `[[rules]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFileSpec {
+    /// The rules of the file.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One rule exactly as written (see `rules/README.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable kebab-case id.
+    pub id: String,
+    /// Human name.
+    #[serde(default)]
+    pub name: String,
+    /// What / why / fix.
+    #[serde(default)]
+    pub description: String,
+    /// The pattern.
+    pub regex: String,
+    /// Capture group of the secret (default: 1 if the regex has a group, else 0).
+    pub secret_group: Option<usize>,
+    /// Prefilter literals (ASCII case-insensitive).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Entropy floor in bits per byte.
+    pub min_entropy: Option<f64>,
+    /// high / medium / low (default medium).
+    pub confidence: Option<Confidence>,
+    /// Offline checksum verifier name.
+    pub checksum: Option<String>,
+    /// Apply to binary content (default true).
+    pub binary: Option<bool>,
+    /// Longest match in bytes (default [`DEFAULT_MAX_LEN`]).
+    pub max_len: Option<usize>,
+    /// Documentation links.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Free-form tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Strings the rule must find.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Strings the rule must not find.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// Default longest match, in bytes.
+pub const DEFAULT_MAX_LEN: usize = 512;
+/// Largest `max_len` a rule may ask for (it must fit the chunk overlap).
+pub const MAX_MAX_LEN: usize = 32 << 10;
+
+/// An offline token checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// GitHub `ghp_`-style tokens: the last 6 characters are the base62 CRC32 of the 30 before.
+    Github,
+}
+
+impl Checksum {
+    fn parse(name: &str) -> Result<Self> {
+        match name {
+            "github" => Ok(Checksum::Github),
+            other => Err(anyhow!("unknown checksum {other:?} (known: github)")),
+        }
+    }
+
+    /// True when `secret` carries a valid checksum.
+    pub fn is_valid(self, secret: &[u8]) -> bool {
+        match self {
+            Checksum::Github => is_valid_github(secret),
+        }
+    }
+}
+
+fn is_valid_github(token: &[u8]) -> bool {
+    let Some(us) = token.iter().position(|&b| b == b'_') else { return false };
+    let body = &token[us + 1..];
+    if body.len() != 36 {
+        return false;
+    }
+    let (random, check) = body.split_at(30);
+    base62_6(crc32fast::hash(random)).as_bytes() == check
+}
+
+/// Base62 (`0-9A-Za-z`) of `n`, left-padded with `0` to 6 characters.
+pub fn base62_6(mut n: u32) -> String {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// What reporters see.
+    pub info: Arc<RuleInfo>,
+    /// The compiled pattern.
+    pub regex: Regex,
+    /// Capture group of the secret.
+    pub secret_group: usize,
+    /// Lowercased prefilter literals.
+    pub keywords: Vec<Vec<u8>>,
+    /// Entropy floor, bits per byte (0 = none).
+    pub min_entropy: f64,
+    /// Offline checksum, if the format has one.
+    pub checksum: Option<Checksum>,
+    /// Whether the rule applies to binary content.
+    pub binary: bool,
+    /// Longest match in bytes: the regex runs within this distance of a keyword hit.
+    pub max_len: usize,
+    /// Where the rule was defined (a pack file name or a user's path).
+    pub file: String,
+    /// The spec as written (examples are checked by `check`).
+    pub spec: RuleSpec,
+}
+
+/// Compiles a pattern the way every rule is compiled: bytes, Unicode off.
+pub fn compile_regex(pattern: &str) -> Result<Regex> {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(64 << 20)))
+        .build(pattern)
+        .map_err(|e| anyhow!("{e}"))
+}
+
+impl Rule {
+    /// Compiles a spec; the error names the rule and what is wrong.
+    pub fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
+        let id = spec.id.clone();
+        let regex = compile_regex(&spec.regex).with_context(|| format!("{file}: rule {id}: regex"))?;
+        let groups = regex.group_info().group_len(regex_automata::PatternID::ZERO);
+        let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
+        if secret_group >= groups {
+            return Err(anyhow!(
+                "{file}: rule {id}: secret_group {secret_group} but the regex has {} group(s)",
+                groups - 1
+            ));
+        }
+        let checksum =
+            spec.checksum.as_deref().map(Checksum::parse).transpose().with_context(|| format!("{file}: rule {id}"))?;
+        let max_len = spec.max_len.unwrap_or(DEFAULT_MAX_LEN);
+        if max_len == 0 || max_len > MAX_MAX_LEN {
+            return Err(anyhow!("{file}: rule {id}: max_len must be 1..={MAX_MAX_LEN}"));
+        }
+        if spec.keywords.iter().any(|k| k.is_empty()) {
+            return Err(anyhow!("{file}: rule {id}: empty keyword"));
+        }
+        let info = Arc::new(RuleInfo {
+            id: spec.id.clone(),
+            name: if spec.name.is_empty() { spec.id.clone() } else { spec.name.clone() },
+            description: spec.description.trim().to_string(),
+            confidence: spec.confidence.unwrap_or(Confidence::Medium),
+            references: spec.references.clone(),
+            tags: spec.tags.clone(),
+        });
+        Ok(Rule {
+            info,
+            regex,
+            secret_group,
+            keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect(),
+            min_entropy: spec.min_entropy.unwrap_or(0.0),
+            checksum,
+            binary: spec.binary.unwrap_or(true),
+            max_len,
+            file: file.to_string(),
+            spec,
+        })
+    }
+}
+
+/// Parses and compiles every rule of one TOML text. All errors are returned together.
+pub fn load_text(text: &str, file: &str) -> Result<Vec<Rule>, Vec<String>> {
+    let spec: RuleFileSpec = toml::from_str(text).map_err(|e| vec![format!("{file}: {e}")])?;
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for rule in spec.rules {
+        match Rule::compile(rule, file) {
+            Ok(r) => rules.push(r),
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The built-in pack, compiled. Errors name file and rule.
+pub fn builtin() -> Result<Vec<Rule>, Vec<String>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in crate::pack::PACK {
+        match load_text(text, &format!("rules/{name}.toml")) {
+            Ok(r) => rules.extend(r),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_checksum() {
+        let random = b"abcdefghijklmnopqrstuvwxyz0123";
+        let token = format!("ghp_{}{}", std::str::from_utf8(random).unwrap(), base62_6(crc32fast::hash(random)));
+        assert_eq!(token.len(), 40);
+        assert!(Checksum::Github.is_valid(token.as_bytes()));
+        let mut bad = token.into_bytes();
+        bad[39] = if bad[39] == b'A' { b'B' } else { b'A' };
+        assert!(!Checksum::Github.is_valid(&bad));
+    }
+
+    #[test]
+    fn errors_name_file_and_rule() {
+        let err = load_text("[[rules]]\nid = \"x\"\nregex = '''(unclosed'''\n", "f.toml").unwrap_err();
+        assert!(err[0].contains("f.toml") && err[0].contains("rule x"), "{err:?}");
+        let err = load_text("[[rules]]\nid = \"x\"\nregex = 'a'\nbogus = 1\n", "f.toml").unwrap_err();
+        assert!(err[0].contains("bogus"), "{err:?}");
+    }
+}

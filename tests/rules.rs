@@ -1,0 +1,78 @@
+//! The rule pack: the embedded table matches `rules/`, and every rule passes the check
+//! (examples found by their own rule with the whole pack loaded, negatives not found).
+
+use crate::util::Dir;
+
+#[test]
+fn pack_table_lists_exactly_the_rule_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| n.trim_end_matches(".toml").to_string())
+        .collect();
+    on_disk.sort();
+    let table: Vec<String> = leakscan::pack::PACK.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(table, on_disk, "src/pack.rs must list every rules/*.toml, sorted");
+    for (name, text) in leakscan::pack::PACK {
+        let disk = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
+        assert_eq!(&disk, text, "{name}");
+    }
+}
+
+#[test]
+fn every_rule_passes_the_check() {
+    let rules = leakscan::rules::builtin().unwrap_or_else(|e| panic!("pack does not compile:\n{}", e.join("\n")));
+    let matcher = leakscan::matcher::Matcher::new(rules).unwrap();
+    let problems = leakscan::check::check(&matcher);
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn pack_covers_the_common_providers() {
+    let names: Vec<&str> = leakscan::pack::PACK.iter().map(|(n, _)| *n).collect();
+    for provider in [
+        "aws",
+        "github",
+        "gitlab",
+        "slack",
+        "stripe",
+        "openai",
+        "anthropic",
+        "google",
+        "azure",
+        "npm",
+        "pypi",
+        "private-keys",
+        "jwt",
+        "url-credentials",
+        "generic",
+    ] {
+        assert!(names.contains(&provider), "no rules/{provider}.toml");
+    }
+}
+
+#[test]
+fn rules_check_command_reports_a_broken_user_rule() {
+    let d = Dir::new();
+    d.write(
+        "mine.toml",
+        "[[rules]]\nid = \"mine\"\nname = \"m\"\ndescription = \"d\"\nregex = '''mine_[0-9]{4}'''\nkeywords = [\"mine_\"]\nexamples = [\"mine_12\"]\nnegative_examples = [\"mine_1234\"]\n",
+    );
+    let r = d.run(&["rules", "check", "mine.toml"]);
+    r.expect_code(1);
+    assert!(r.stdout().contains("rule mine: examples[0]: not matched by the regex"), "{r}");
+    assert!(r.stdout().contains("rule mine: negative_examples[0] is matched"), "{r}");
+    d.run(&["rules", "check"]).expect_code(0);
+}
+
+#[test]
+fn rules_list_names_every_rule() {
+    let r = Dir::new().run(&["rules", "list"]);
+    r.expect_code(0);
+    let n = leakscan::rules::builtin().unwrap().len();
+    assert_eq!(r.stdout().lines().count(), n, "{r}");
+    assert!(r.stdout().lines().any(|l| l.starts_with("github-")), "{r}");
+}
