@@ -8,7 +8,7 @@
 //! Depends on `matcher`, `rules`, `chunk`.
 
 use crate::chunk::Content;
-use crate::matcher::{is_kept, Matcher};
+use crate::matcher::{is_kept, secret_span, Matcher};
 use crate::rules::Rule;
 use std::collections::HashSet;
 
@@ -95,9 +95,8 @@ fn diagnose(rule: &Rule, example: &[u8], found: &[crate::finding::Finding]) -> S
 }
 
 fn first_secret(rule: &Rule, example: &[u8]) -> Option<std::ops::Range<usize>> {
-    let mut caps = rule.regex.create_captures();
-    rule.regex.captures(example, &mut caps);
-    caps.get_group(rule.secret_group).or_else(|| caps.get_group(0)).map(|s| s.range())
+    let m = rule.regex.find(example)?;
+    Some(secret_span(rule, example, m.range(), &mut None))
 }
 
 fn is_kebab(id: &str) -> bool {

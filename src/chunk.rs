@@ -162,7 +162,8 @@ impl Chunker {
         let mut line_start = 0u64;
         let mut content = None;
         loop {
-            let mut data = Vec::with_capacity(carry.len() + window);
+            // Small inputs get a small buffer; once an input proved large, a full window.
+            let mut data = Vec::with_capacity(carry.len() + if offset == 0 { 64 << 10 } else { window });
             data.extend_from_slice(&carry);
             let want = carry_owned_from + window;
             let eof = match fill(reader, &mut data, want) {
@@ -173,12 +174,13 @@ impl Chunker {
             let content = *content.get_or_insert_with(|| sniff_content(&data));
             let owned_end = if eof { data.len() } else { data.len() - self.overlap };
             let next_start = owned_end.saturating_sub(self.lookbehind);
-            let next_carry = data[next_start..].to_vec();
-            let next_line = line + count_lines(&data[..next_start]);
-            let next_line_start = match memchr::memrchr(b'\n', &data[..next_start]) {
-                Some(nl) => offset + nl as u64 + 1,
-                None => line_start,
-            };
+            let next = (!eof).then(|| {
+                let line_start = match memchr::memrchr(b'\n', &data[..next_start]) {
+                    Some(nl) => offset + nl as u64 + 1,
+                    None => line_start,
+                };
+                (data[next_start..].to_vec(), line + count_lines(&data[..next_start]), line_start)
+            });
             let chunk = Chunk {
                 origin: Arc::clone(origin),
                 data,
@@ -191,9 +193,7 @@ impl Chunker {
             if !chunk.owned.is_empty() && !emit(chunk) {
                 return Ok(total);
             }
-            if eof {
-                return Ok(total);
-            }
+            let Some((next_carry, next_line, next_line_start)) = next else { return Ok(total) };
             carry_owned_from = owned_end - next_start;
             carry = next_carry;
             offset += next_start as u64;
@@ -210,17 +210,9 @@ pub fn count_lines(bytes: &[u8]) -> u64 {
 
 /// Reads until `data` holds `want` bytes or EOF; returns whether EOF was reached.
 fn fill(reader: &mut dyn Read, data: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    let mut buf = [0u8; 64 << 10];
-    while data.len() < want {
-        let room = (want - data.len()).min(buf.len());
-        match reader.read(&mut buf[..room]) {
-            Ok(0) => return Ok(true),
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(false)
+    let missing = want.saturating_sub(data.len());
+    let got = reader.take(missing as u64).read_to_end(data)?;
+    Ok(got < missing)
 }
 
 #[cfg(test)]
