@@ -4,7 +4,8 @@
 //! Shape (Nosey Parker's): producer → bounded channel of chunks → N matcher workers → bounded
 //! channel of findings → reporter. Memory is bounded by channel capacity × chunk size whatever
 //! the input. Findings are reported as they arrive; SIGINT/SIGTERM stop the producer, drain
-//! the workers and still print the summary (a second signal exits at once with 130).
+//! the workers and still print the summary (a second signal exits at once with 130). Threads
+//! are detached so a source blocked in a read (a quiet pipe) cannot keep the process alive.
 //! Depends on `source`, `matcher`, `report`, `chunk`, `finding`, `summary`, `messages`.
 
 use crate::chunk::{Chunk, Chunker};
@@ -57,75 +58,81 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let stop = Arc::new(AtomicBool::new(false));
     let signalled = install_signal_handlers(&stop);
     let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped } = plan;
-    let tally = Tally::default();
-    let marker_suppressed = AtomicU64::new(0);
+    let tally = Arc::new(Tally::default());
+    let marker_suppressed = Arc::new(AtomicU64::new(0));
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
     let (found_tx, found_rx) = bounded::<Vec<Finding>>(256);
     let mut summary = Summary { skipped: pre_skipped, ..Summary::default() };
     let mut broken_pipe = false;
     let mut output_error = None;
 
-    std::thread::scope(|scope| {
-        let matcher = &matcher;
-        for _ in 0..threads {
-            let rx = chunk_rx.clone();
-            let tx = found_tx.clone();
-            let marker_suppressed = &marker_suppressed;
-            scope.spawn(move || {
-                let mut found = Vec::new();
-                for chunk in rx {
-                    let s = matcher.scan(&chunk, &mut found);
-                    marker_suppressed.fetch_add(s.by_marker, Ordering::Relaxed);
-                    if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(chunk_rx);
-        drop(found_tx);
-        let (tally, stop_ref, walk, chunker) = (&tally, &*stop, &walk, &chunker);
-        scope.spawn(move || {
-            let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
-            let ctx = Context { chunker, tally, push: &push, stop: stop_ref };
-            for input in &inputs {
-                if ctx.is_stopping() {
-                    break;
-                }
-                match input {
-                    Input::Stdin => source::stdin::scan(&ctx),
-                    Input::Path(path) => source::fs::scan_path(&ctx, path, walk),
+    // Threads are detached, not scoped: after a signal the reporter finishes and the process
+    // exits even if a source is blocked in a read that no signal interrupts (a quiet pipe).
+    let matcher = Arc::new(matcher);
+    for _ in 0..threads {
+        let (rx, tx) = (chunk_rx.clone(), found_tx.clone());
+        let (matcher, marker_suppressed) = (Arc::clone(&matcher), Arc::clone(&marker_suppressed));
+        std::thread::spawn(move || {
+            let mut found = Vec::new();
+            for chunk in rx {
+                let s = matcher.scan(&chunk, &mut found);
+                marker_suppressed.fetch_add(s.by_marker, Ordering::Relaxed);
+                if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
+                    return;
                 }
             }
         });
+    }
+    drop((chunk_rx, found_tx));
+    let (producer_tally, producer_stop) = (Arc::clone(&tally), Arc::clone(&stop));
+    std::thread::spawn(move || {
+        let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
+        let ctx = Context { chunker: &chunker, tally: &producer_tally, push: &push, stop: &producer_stop };
+        for input in &inputs {
+            if ctx.is_stopping() {
+                break;
+            }
+            match input {
+                Input::Stdin => source::stdin::scan(&ctx),
+                Input::Path(path) => source::fs::scan_path(&ctx, path, &walk),
+            }
+        }
+    });
 
-        let mut progress_line = Progress::new(progress, start);
-        loop {
-            match found_rx.recv_timeout(Duration::from_millis(200)) {
-                Ok(batch) => {
-                    for f in batch {
-                        if broken_pipe || output_error.is_some() {
-                            continue;
+    let mut progress_line = Progress::new(progress, start);
+    let mut deadline = None;
+    loop {
+        match found_rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(batch) => {
+                for f in batch {
+                    if broken_pipe || output_error.is_some() {
+                        continue;
+                    }
+                    summary.findings += 1;
+                    *summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
+                    if let Err(e) = reporter.finding(&f) {
+                        if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            broken_pipe = true;
+                        } else {
+                            output_error = Some(e);
                         }
-                        summary.findings += 1;
-                        *summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
-                        if let Err(e) = reporter.finding(&f) {
-                            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                                broken_pipe = true;
-                            } else {
-                                output_error = Some(e);
-                            }
-                            stop.store(true, Ordering::SeqCst);
-                        }
+                        stop.store(true, Ordering::SeqCst);
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
             }
-            progress_line.tick(tally, summary.findings);
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
         }
-        progress_line.clear();
-    });
+        // After a signal, give in-flight chunks a moment to report, then stop waiting.
+        if signalled.load(Ordering::SeqCst) {
+            let until = *deadline.get_or_insert_with(|| Instant::now() + Duration::from_millis(500));
+            if Instant::now() >= until {
+                break;
+            }
+        }
+        progress_line.tick(&tally, summary.findings);
+    }
+    progress_line.clear();
 
     if signalled.load(Ordering::SeqCst) {
         messages::incomplete("interrupted", "stopped by a signal before the end");

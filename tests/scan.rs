@@ -270,3 +270,44 @@ fn binary_files_are_scanned_with_distinctive_rules_only() {
     let r = d.run(&["--format", "jsonl", "data.txt"]);
     assert_eq!(r.findings().len(), 2, "{r}");
 }
+
+/// Findings stream out as found; SIGTERM (or SIGINT) while a source is still open prints the
+/// summary, says the scan is incomplete, and keeps the findings already written.
+#[cfg(unix)]
+#[test]
+fn signal_flushes_findings_and_summary() {
+    use std::io::{BufRead, Write};
+    use std::process::Stdio;
+    let d = Dir::new();
+    for signal in ["TERM", "INT"] {
+        let mut c = d.cmd(&["-", "--format", "jsonl"]);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // 4 MiB + so the first chunk is complete and scanned while stdin stays open
+        let mut data = format!("GITHUB_TOKEN={}\n", github_token(40)).into_bytes();
+        data.resize(5 << 20, b'.');
+        stdin.write_all(&data).unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(first.contains("\"type\":\"finding\""), "{first}");
+        let killed =
+            std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed() < Duration::from_secs(10), "leakscan did not exit after SIG{signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "SIG{signal}: {rest}");
+        let summary: serde_json::Value = serde_json::from_str(rest.lines().last().unwrap()).unwrap();
+        assert_eq!(summary["type"], "summary");
+        assert_eq!(summary["complete"], false);
+        assert_eq!(summary["incomplete_reasons"]["interrupted"], 1);
+        drop(stdin);
+    }
+}
