@@ -11,6 +11,7 @@ use crate::messages::{self, Verbosity};
 use crate::report::{self, Format, Style};
 use crate::rules::{self, Rule};
 use crate::source::fs::{Entry, Exclude};
+use crate::suppress::Suppressor;
 use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -53,6 +54,17 @@ enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Record today's findings so later scans report only new ones.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineAction {
+    /// Scan like `leakscan scan` and write a baseline (stdout, or --output FILE); exits 0 with findings.
+    Create(ScanArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +115,9 @@ struct ScanArgs {
     /// Use this config file (default: .leakscan.toml found walking up to the repository top).
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline (from `leakscan baseline create`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Apply no config file.
     #[arg(long, conflicts_with = "config")]
     no_config: bool,
@@ -143,9 +158,10 @@ fn parse_size(s: &str) -> Result<u64, String> {
 pub fn main() -> u8 {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Scan(args)) => scan(args, Purpose::Scan),
         Some(Command::Rules { action }) => rules_command(action),
-        None => scan(cli.scan),
+        Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
+        None => scan(cli.scan, Purpose::Scan),
     };
     match result {
         Ok(code) => code,
@@ -156,7 +172,7 @@ pub fn main() -> u8 {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<u8> {
+fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     messages::set_verbosity(if args.quiet {
         Verbosity::Quiet
     } else if args.verbose {
@@ -165,11 +181,18 @@ fn scan(args: ScanArgs) -> Result<u8> {
         Verbosity::Normal
     });
     let cwd = std::env::current_dir()?;
-    let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
+    let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)?.map(Arc::new) };
     if let Some(c) = &config {
         messages::note(&format!("using config {}", c.file.display()));
     }
-    let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?;
+    let root = config.as_ref().map_or_else(|| config::project_root(&cwd), |c| c.dir.clone());
+    crate::finding::set_fingerprint_root(root.clone(), cwd.clone());
+    if let Some(var) = config.as_ref().and_then(|c| c.fingerprint_key_env.as_deref()) {
+        let key =
+            std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
+        crate::finding::set_fingerprint_key(key.as_bytes());
+    }
+    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let out: Box<dyn Write + Send> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -185,33 +208,46 @@ fn scan(args: ScanArgs) -> Result<u8> {
         }
     };
     let style = Style { show_secrets: args.show_secrets, color };
+    let (format, baseline) = match purpose {
+        Purpose::Scan => (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone()))),
+        Purpose::CreateBaseline => (Format::Baseline, None),
+    };
+    let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
     let plan = Plan {
         matcher,
         inputs: inputs(&args.paths),
         walk: crate::source::fs::WalkOptions {
             gitignore: args.gitignore,
             follow: args.follow,
-            max_file_size: args.max_file_size,
+            max_file_size: args.max_file_size.or_else(|| config.as_ref().and_then(|c| c.limits.max_file_size)),
             threads,
-            exclude: exclusion(config.map(Arc::new), cwd),
+            exclude: exclusion(config, cwd),
         },
         chunker: Chunker::default(),
         threads,
-        reporter: report::build(args.format, style, out),
+        reporter: report::build(format, style, out),
         progress: !args.no_progress,
         pre_skipped: BTreeMap::new(),
+        suppressor,
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {
         engine::print_summary(&summary);
     }
-    Ok(if summary.findings > 0 {
+    Ok(if summary.findings > 0 && purpose == Purpose::Scan {
         exit::FINDINGS
     } else if !summary.complete {
         exit::INCOMPLETE
     } else {
         exit::CLEAN
     })
+}
+
+/// Why a scan runs: to report, or to record a baseline (exit 0 with findings).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Scan,
+    CreateBaseline,
 }
 
 /// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,

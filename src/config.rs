@@ -6,6 +6,7 @@
 //! hostile tree cannot switch scanning off. A broken config is an error naming file, line and
 //! key. Depends on `rules` (custom rules share the pack's schema), `globset`, `toml`.
 
+use crate::finding::Finding;
 use crate::rules::RuleSpec;
 use anyhow::{anyhow, Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -16,24 +17,110 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigSpec {
-    /// What not to report.
+    /// The global allowlist.
     #[serde(default)]
     pub allowlist: AllowlistSpec,
+    /// More allowlists, each optionally limited to some rules.
+    #[serde(default)]
+    pub allowlists: Vec<AllowlistSpec>,
     /// Built-in rule ids to turn off.
     #[serde(default)]
     pub disabled_rules: Vec<String>,
     /// Extra rules, in the schema of `rules/*.toml`.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
+    /// A baseline file (relative to this config): findings recorded there are not reported.
+    pub baseline: Option<PathBuf>,
+    /// Name of an environment variable holding a key for HMAC-keyed fingerprints.
+    pub fingerprint_key_env: Option<String>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: LimitsSpec,
 }
 
-/// `[allowlist]`.
+/// `[limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Skip walked files larger than this many bytes (`--max-file-size` wins).
+    pub max_file_size: Option<u64>,
+}
+
+/// What an allowlist's `regexes` are tested against.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegexTarget {
+    /// The secret (default).
+    #[default]
+    Secret,
+    /// The rule's whole match.
+    Match,
+    /// The line around the secret (up to 80 bytes each side).
+    Line,
+}
+
+/// `[allowlist]` or one of `[[allowlists]]`: a finding is allowed when its path matches a glob,
+/// or its target matches a regex, or its secret contains a stopword.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllowlistSpec {
+    /// Why (shown by `config show`).
+    #[serde(default)]
+    pub description: String,
+    /// Only for these rule ids (empty: every rule).
+    #[serde(default)]
+    pub rules: Vec<String>,
     /// Globs relative to the config file's directory (`fixtures/**`; `dir/` means `dir/**`).
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Regexes (rule dialect: bytes, ASCII classes).
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// What the regexes are tested against.
+    #[serde(default)]
+    pub regex_target: RegexTarget,
+    /// Case-insensitive substrings of the secret.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// A compiled allowlist.
+pub struct Allowlist {
+    /// Only for these rule ids (empty: every rule).
+    pub rules: Vec<String>,
+    paths: GlobSet,
+    regexes: Vec<regex_automata::meta::Regex>,
+    target: RegexTarget,
+    stopwords: Vec<Vec<u8>>,
+}
+
+impl Allowlist {
+    /// True when this allowlist allows `finding`; `rel` is its path relative to the config dir.
+    pub fn allows(&self, finding: &Finding, rel: Option<&Path>) -> bool {
+        if !self.rules.is_empty() && !self.rules.contains(&finding.rule.id) {
+            return false;
+        }
+        if rel.is_some_and(|p| self.paths.is_match(p)) {
+            return true;
+        }
+        let secret = finding.secret.expose();
+        if !self.regexes.is_empty() {
+            let line;
+            let target: &[u8] = match self.target {
+                RegexTarget::Secret => secret,
+                RegexTarget::Match => finding.matched.expose(),
+                RegexTarget::Line => {
+                    line = [finding.before.as_slice(), secret, finding.after.as_slice()].concat();
+                    &line
+                }
+            };
+            if self.regexes.iter().any(|r| r.is_match(target)) {
+                return true;
+            }
+        }
+        let lower = secret.to_ascii_lowercase();
+        self.stopwords.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+    }
 }
 
 /// The validated config.
@@ -45,10 +132,18 @@ pub struct Config {
     allow_paths: GlobSet,
     /// Directories whose whole content is allowlisted (`dir/` or `dir/**`): pruned from walks.
     allow_dirs: GlobSet,
+    /// Finding-level allowlists: the global one's regexes/stopwords and every `[[allowlists]]`.
+    pub allowlists: Vec<Allowlist>,
     /// Built-in rule ids to turn off.
     pub disabled_rules: Vec<String>,
     /// Extra rules.
     pub rules: Vec<RuleSpec>,
+    /// Baseline file, resolved against the config's directory.
+    pub baseline: Option<PathBuf>,
+    /// Environment variable holding the fingerprint HMAC key.
+    pub fingerprint_key_env: Option<String>,
+    /// Limits.
+    pub limits: LimitsSpec,
 }
 
 /// The file name searched for.
@@ -74,36 +169,64 @@ pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Option<Config>> {
     Ok(None)
 }
 
+/// The project a scan from `cwd` belongs to: the repository top level found walking up (the
+/// first directory holding `.git`), else `cwd`. Fingerprint paths and `.leakscanignore` are
+/// relative to it when no config file names a directory.
+pub fn project_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors().find(|d| d.join(".git").exists()).unwrap_or(cwd).to_path_buf()
+}
+
 /// Loads and validates one config file.
 pub fn load(file: &Path) -> Result<Config> {
     let shown = file.display();
     let text = std::fs::read_to_string(file).with_context(|| format!("reading config {shown}"))?;
     let spec: ConfigSpec = toml::from_str(&text).map_err(|e| anyhow!("config {shown}: {e}"))?;
-    let glob = |pattern: &str| {
-        GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| anyhow!("config {shown}: allowlist.paths: {e}"))
-    };
+    let (allow_paths, allow_dirs) =
+        path_globs(&spec.allowlist.paths).map_err(|e| anyhow!("config {shown}: allowlist.paths: {e}"))?;
+    let mut allowlists = Vec::new();
+    let global = AllowlistSpec { paths: Vec::new(), ..spec.allowlist };
+    for (i, list) in std::iter::once(global).chain(spec.allowlists).enumerate() {
+        let at = if i == 0 { "allowlist".to_string() } else { format!("allowlists[{}]", i - 1) };
+        allowlists.push(compile_allowlist(list).map_err(|e| anyhow!("config {shown}: {at}: {e}"))?);
+    }
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Config {
+        file: file.to_path_buf(),
+        baseline: spec.baseline.map(|b| dir.join(b)),
+        dir,
+        allow_paths,
+        allow_dirs,
+        allowlists,
+        disabled_rules: spec.disabled_rules,
+        rules: spec.rules,
+        fingerprint_key_env: spec.fingerprint_key_env,
+        limits: spec.limits,
+    })
+}
+
+/// Globs for files, and for directories that can be pruned whole (`dir/` and `dir/**`).
+fn path_globs(patterns: &[String]) -> Result<(GlobSet, GlobSet)> {
+    let glob = |pattern: &str| GlobBuilder::new(pattern).literal_separator(true).build();
     let (mut files, mut dirs) = (GlobSetBuilder::new(), GlobSetBuilder::new());
-    for pattern in &spec.allowlist.paths {
+    for pattern in patterns {
         let pattern = if pattern.ends_with('/') { format!("{pattern}**") } else { pattern.clone() };
         files.add(glob(&pattern)?);
         if let Some(dir) = pattern.strip_suffix("/**") {
             dirs.add(glob(dir)?);
         }
     }
-    let built = |set: GlobSetBuilder| set.build().map_err(|e| anyhow!("config {shown}: allowlist.paths: {e}"));
-    let (allow_paths, allow_dirs) = (built(files)?, built(dirs)?);
-    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(Config {
-        file: file.to_path_buf(),
-        dir,
-        allow_paths,
-        allow_dirs,
-        disabled_rules: spec.disabled_rules,
-        rules: spec.rules,
-    })
+    Ok((files.build()?, dirs.build()?))
+}
+
+fn compile_allowlist(spec: AllowlistSpec) -> Result<Allowlist> {
+    let (paths, _) = path_globs(&spec.paths).map_err(|e| anyhow!("paths: {e}"))?;
+    let regexes = spec
+        .regexes
+        .iter()
+        .map(|r| crate::rules::compile_regex(r).map_err(|e| anyhow!("regexes: {r:?}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let stopwords = spec.stopwords.iter().map(|w| w.to_ascii_lowercase().into_bytes()).collect();
+    Ok(Allowlist { rules: spec.rules, paths, regexes, target: spec.regex_target, stopwords })
 }
 
 impl Config {
@@ -111,6 +234,11 @@ impl Config {
     pub fn is_allowed_path(&self, cwd: &Path, path: &Path) -> bool {
         let abs = absolute(cwd, path);
         abs.strip_prefix(&self.dir).is_ok_and(|rel| self.allow_paths.is_match(rel))
+    }
+
+    /// The path of `path` relative to the config's directory, if it lies below it.
+    pub fn relative(&self, cwd: &Path, path: &Path) -> Option<PathBuf> {
+        absolute(cwd, path).strip_prefix(&self.dir).ok().map(Path::to_path_buf)
     }
 
     /// True when everything below directory `path` is allowlisted, so a walk can prune it.

@@ -15,6 +15,7 @@ use crate::messages;
 use crate::report::Reporter;
 use crate::source::{self, fs::WalkOptions, Context, Tally};
 use crate::summary::Summary;
+use crate::suppress::Suppressor;
 use crossbeam_channel::{bounded, RecvTimeoutError};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -50,6 +51,8 @@ pub struct Plan {
     pub progress: bool,
     /// Files skipped by the plan before the scan (e.g. counted by config), by reason.
     pub pre_skipped: BTreeMap<String, u64>,
+    /// Allowlists, baseline and ignore file applied to findings before they are reported.
+    pub suppressor: Suppressor,
 }
 
 /// Runs the scan and returns its summary (already given to the reporter).
@@ -57,7 +60,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let signalled = install_signal_handlers(&stop);
-    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped } = plan;
+    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped, suppressor } = plan;
     let tally = Arc::new(Tally::default());
     let marker_suppressed = Arc::new(AtomicU64::new(0));
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
@@ -106,6 +109,10 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             Ok(batch) => {
                 for f in batch {
                     if broken_pipe || output_error.is_some() {
+                        continue;
+                    }
+                    if let Some(cause) = suppressor.check(&f) {
+                        *summary.suppressed.entry(cause.to_string()).or_insert(0) += 1;
                         continue;
                     }
                     summary.findings += 1;

@@ -5,6 +5,7 @@
 //! Depends on `chunk` (for `Origin`) and `sha2`.
 
 use crate::chunk::Origin;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -117,6 +118,26 @@ pub struct Finding {
     pub before: Vec<u8>,
     /// Up to [`CONTEXT_CAP`] bytes of the line after the secret.
     pub after: Vec<u8>,
+    /// The rule's whole regex match (holds the secret: redacted in `Debug` like it).
+    pub matched: Secret,
+}
+
+static FINGERPRINT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// Keys every fingerprint of this process with HMAC-SHA-256 (so a shared baseline cannot be
+/// used to test guesses of short secrets offline). Set once, before scanning; later calls are
+/// ignored.
+pub fn set_fingerprint_key(key: &[u8]) {
+    let _ = FINGERPRINT_KEY.set(key.to_vec());
+}
+
+static FINGERPRINT_ROOT: std::sync::OnceLock<(std::path::PathBuf, std::path::PathBuf)> = std::sync::OnceLock::new();
+
+/// Makes fingerprints of files use their path relative to `root` (the project: the config's
+/// directory or the repository top), so `leakscan .` and `leakscan src` from anywhere agree.
+/// `cwd` resolves relative paths. Set once, before scanning.
+pub fn set_fingerprint_root(root: std::path::PathBuf, cwd: std::path::PathBuf) {
+    let _ = FINGERPRINT_ROOT.set((root, cwd));
 }
 
 /// Most bytes of context kept on each side of a secret (never a whole 100 MB line).
@@ -147,16 +168,30 @@ impl Finding {
         crate::messages::escape(&self.origin.display_bytes())
     }
 
-    /// Stable suppression key: SHA-256 of rule id, location and secret value, never the line,
-    /// so moving or re-indenting a secret keeps its fingerprint. 32 hex characters.
+    /// Stable suppression key: SHA-256 (HMAC-SHA-256 when a key was set with
+    /// [`set_fingerprint_key`]) of rule id, location and secret value — never the line, so
+    /// moving or re-indenting a secret keeps its fingerprint. 32 hex characters.
     pub fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(self.rule.id.as_bytes());
-        h.update([0]);
-        h.update(self.origin.display_bytes());
-        h.update([0]);
-        h.update(self.secret.expose());
-        let digest = h.finalize();
+        let location = match (self.origin.path(), FINGERPRINT_ROOT.get()) {
+            (Some(path), Some((root, cwd))) => {
+                let abs = crate::config::absolute(cwd, path);
+                crate::chunk::path_bytes(abs.strip_prefix(root).unwrap_or(&abs))
+            }
+            _ => self.origin.display_bytes(),
+        };
+        let parts: [&[u8]; 5] = [self.rule.id.as_bytes(), &[0], &location, &[0], self.secret.expose()];
+        let digest: Vec<u8> = match FINGERPRINT_KEY.get() {
+            Some(key) => {
+                let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+                parts.iter().for_each(|p| mac.update(p));
+                mac.finalize().into_bytes().to_vec()
+            }
+            None => {
+                let mut h = Sha256::new();
+                parts.iter().for_each(|p| h.update(p));
+                h.finalize().to_vec()
+            }
+        };
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -186,6 +221,7 @@ mod tests {
             entropy: 4.0,
             before: b"token=".to_vec(),
             after: b" # x".to_vec(),
+            matched: Secret::new(secret.to_vec()),
         }
     }
 

@@ -35,6 +35,7 @@ pub struct Suppressed {
 /// A regex match that passed the filters, before it becomes a `Finding`.
 struct Hit {
     rule: u32,
+    matched: Range<usize>,
     secret: Range<usize>,
 }
 
@@ -173,7 +174,7 @@ impl Matcher {
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
             if is_kept(rule, &data[secret.clone()]) {
-                hits.push(Hit { rule: r, secret });
+                hits.push(Hit { rule: r, matched: m.range(), secret });
             }
         }
     }
@@ -245,6 +246,7 @@ impl Matcher {
             entropy: crate::entropy::shannon(secret),
             before: trim_cr(&data[before_from..start]).to_vec(),
             after: trim_cr(&data[end..after_to]).to_vec(),
+            matched: Secret::new(data[hit.matched.clone()].to_vec()),
         }
     }
 }

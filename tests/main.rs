@@ -6,3 +6,4 @@ mod formats;
 mod large;
 mod rules;
 mod scan;
+mod suppress;

@@ -4,6 +4,7 @@
 //! set; everything from input is escaped. Streaming formats write each finding as it arrives
 //! and flush, so a killed scan keeps what it found. Depends on `finding`, `summary`, `messages`.
 
+pub mod baseline;
 pub mod json;
 pub mod text;
 
@@ -20,6 +21,8 @@ pub enum Format {
     Json,
     /// One JSON object per line: each finding as found, then a summary record.
     Jsonl,
+    /// A baseline: the fingerprints of the findings (for `--baseline FILE`).
+    Baseline,
 }
 
 /// Options shared by every reporter.
@@ -45,5 +48,6 @@ pub fn build(format: Format, style: Style, out: Box<dyn Write + Send>) -> Box<dy
         Format::Text => Box::new(text::Text::new(out, style)),
         Format::Json => Box::new(json::Json::new(out, style, json::Mode::Document)),
         Format::Jsonl => Box::new(json::Json::new(out, style, json::Mode::Lines)),
+        Format::Baseline => Box::new(baseline::Baseline::new(out)),
     }
 }
