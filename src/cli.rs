@@ -273,10 +273,14 @@ fn exclusion(config: Option<Arc<Config>>, cwd: PathBuf) -> Exclude {
 /// The built-in pack, minus the config's disabled rules, plus its own rules and `extra` files.
 fn load_rules(config: Option<&Config>, extra: &[PathBuf]) -> Result<Vec<Rule>> {
     let mut errors = Vec::new();
-    let mut all = rules::builtin().unwrap_or_else(|e| {
-        errors.extend(e);
+    let mut all = if config.is_none_or(|c| c.use_builtin) {
+        rules::builtin().unwrap_or_else(|e| {
+            errors.extend(e);
+            Vec::new()
+        })
+    } else {
         Vec::new()
-    });
+    };
     if let Some(c) = config {
         for id in &c.disabled_rules {
             if !all.iter().any(|r| &r.info.id == id) {

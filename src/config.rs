@@ -82,6 +82,23 @@ pub struct AllowlistSpec {
     /// Case-insensitive substrings of the secret.
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Regexes over the finding's path (gitleaks' `paths`).
+    #[serde(default)]
+    pub path_regexes: Vec<String>,
+    /// How the criteria combine: any (`or`, default) or all (`and`).
+    #[serde(default)]
+    pub condition: Condition,
+}
+
+/// How an allowlist's criteria combine.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    /// Any criterion allows.
+    #[default]
+    Or,
+    /// Every criterion given must hit.
+    And,
 }
 
 /// A compiled allowlist.
@@ -92,6 +109,8 @@ pub struct Allowlist {
     regexes: Vec<regex_automata::meta::Regex>,
     target: RegexTarget,
     stopwords: Vec<Vec<u8>>,
+    path_regexes: Vec<regex_automata::meta::Regex>,
+    condition: Condition,
 }
 
 impl Allowlist {
@@ -100,11 +119,16 @@ impl Allowlist {
         if !self.rules.is_empty() && !self.rules.contains(&finding.rule.id) {
             return false;
         }
-        if rel.is_some_and(|p| self.paths.is_match(p)) {
-            return true;
-        }
+        // Each criterion that is given: Some(hit).
+        let path = (!self.paths.is_empty() || !self.path_regexes.is_empty()).then(|| {
+            rel.is_some_and(|p| self.paths.is_match(p))
+                || finding.origin.path().is_some_and(|p| {
+                    let shown = crate::chunk::path_bytes(p);
+                    self.path_regexes.iter().any(|r| r.is_match(shown.as_slice()))
+                })
+        });
         let secret = finding.secret.expose();
-        if !self.regexes.is_empty() {
+        let regex = (!self.regexes.is_empty()).then(|| {
             let line;
             let target: &[u8] = match self.target {
                 RegexTarget::Secret => secret,
@@ -114,12 +138,17 @@ impl Allowlist {
                     &line
                 }
             };
-            if self.regexes.iter().any(|r| r.is_match(target)) {
-                return true;
-            }
+            self.regexes.iter().any(|r| r.is_match(target))
+        });
+        let stopword = (!self.stopwords.is_empty()).then(|| {
+            let lower = secret.to_ascii_lowercase();
+            self.stopwords.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+        });
+        let mut given = [path, regex, stopword].into_iter().flatten().peekable();
+        match self.condition {
+            Condition::Or => given.any(|hit| hit),
+            Condition::And => given.peek().is_some() && given.all(|hit| hit),
         }
-        let lower = secret.to_ascii_lowercase();
-        self.stopwords.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
     }
 }
 
@@ -144,6 +173,10 @@ pub struct Config {
     pub fingerprint_key_env: Option<String>,
     /// Limits.
     pub limits: LimitsSpec,
+    /// Whether the built-in pack applies (false for a gitleaks config without `useDefault`).
+    pub use_builtin: bool,
+    /// `(rule id, path regex)`: the rule reports only in matching paths (gitleaks' `path`).
+    pub rule_paths: Vec<(String, regex_automata::meta::Regex)>,
 }
 
 /// The file name searched for.
@@ -158,9 +191,11 @@ pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Option<Config>> {
         return load(&absolute(cwd, Path::new(&env))).map(Some);
     }
     for dir in cwd.ancestors() {
-        let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
-            return load(&candidate).map(Some);
+        for name in [FILE_NAME, crate::gitleaks::FILE_NAME] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return load(&candidate).map(Some);
+            }
         }
         if dir.join(".git").exists() {
             break;
@@ -180,6 +215,9 @@ pub fn project_root(cwd: &Path) -> PathBuf {
 pub fn load(file: &Path) -> Result<Config> {
     let shown = file.display();
     let text = std::fs::read_to_string(file).with_context(|| format!("reading config {shown}"))?;
+    if crate::gitleaks::is_gitleaks(file, &text) {
+        return load_gitleaks(file);
+    }
     let spec: ConfigSpec = toml::from_str(&text).map_err(|e| anyhow!("config {shown}: {e}"))?;
     let (allow_paths, allow_dirs) =
         path_globs(&spec.allowlist.paths).map_err(|e| anyhow!("config {shown}: allowlist.paths: {e}"))?;
@@ -201,6 +239,48 @@ pub fn load(file: &Path) -> Result<Config> {
         rules: spec.rules,
         fingerprint_key_env: spec.fingerprint_key_env,
         limits: spec.limits,
+        use_builtin: true,
+        rule_paths: Vec::new(),
+    })
+}
+
+/// A gitleaks config, translated (see `gitleaks.rs`); its warnings go to stderr.
+fn load_gitleaks(file: &Path) -> Result<Config> {
+    let cwd = std::env::current_dir()?;
+    let t = crate::gitleaks::translate(file, &cwd)?;
+    for w in &t.warnings {
+        crate::messages::warn(&format!("{}: {w}", file.display()));
+    }
+    let shown = file.display();
+    let allowlists = t
+        .allowlists
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| compile_allowlist(spec).map_err(|e| anyhow!("gitleaks config {shown}: allowlists[{i}]: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let rule_paths = t
+        .rule_paths
+        .into_iter()
+        .map(|(id, re)| {
+            crate::rules::compile_regex(&re)
+                .map(|r| (id.clone(), r))
+                .map_err(|e| anyhow!("gitleaks config {shown}: rule {id}: path: {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (allow_paths, allow_dirs) = path_globs(&[])?;
+    Ok(Config {
+        file: file.to_path_buf(),
+        dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        allow_paths,
+        allow_dirs,
+        allowlists,
+        disabled_rules: t.disabled_rules,
+        rules: t.rules,
+        baseline: None,
+        fingerprint_key_env: None,
+        limits: LimitsSpec::default(),
+        use_builtin: t.use_default,
+        rule_paths,
     })
 }
 
@@ -226,7 +306,20 @@ fn compile_allowlist(spec: AllowlistSpec) -> Result<Allowlist> {
         .map(|r| crate::rules::compile_regex(r).map_err(|e| anyhow!("regexes: {r:?}: {e}")))
         .collect::<Result<Vec<_>>>()?;
     let stopwords = spec.stopwords.iter().map(|w| w.to_ascii_lowercase().into_bytes()).collect();
-    Ok(Allowlist { rules: spec.rules, paths, regexes, target: spec.regex_target, stopwords })
+    let path_regexes = spec
+        .path_regexes
+        .iter()
+        .map(|r| crate::rules::compile_regex(r).map_err(|e| anyhow!("paths: {r:?}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Allowlist {
+        rules: spec.rules,
+        paths,
+        regexes,
+        target: spec.regex_target,
+        stopwords,
+        path_regexes,
+        condition: spec.condition,
+    })
 }
 
 impl Config {

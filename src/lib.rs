@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod entropy;
 pub mod finding;
+pub mod gitleaks;
 pub mod matcher;
 pub mod messages;
 pub mod pack;

@@ -7,7 +7,7 @@
 
 use crate::chunk::{count_lines, Chunk, Content, Origin};
 use crate::finding::{Finding, Secret, CONTEXT_CAP};
-use crate::rules::Rule;
+use crate::rules::{KeywordScope, Rule};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{anyhow, Result};
 use regex_automata::util::captures::Captures;
@@ -145,8 +145,13 @@ impl Matcher {
             for m in ac.find_overlapping_iter(data.as_slice()) {
                 for &r in &self.pattern_rules[m.pattern().as_usize()] {
                     if applies(r) {
-                        let reach = self.rules[r as usize].max_len;
-                        raw.push((r, m.start().saturating_sub(reach), (m.end() + reach).min(data.len())));
+                        let rule = &self.rules[r as usize];
+                        if rule.keyword_scope == KeywordScope::Chunk {
+                            raw.push((r, 0, data.len()));
+                        } else {
+                            let reach = rule.max_len;
+                            raw.push((r, m.start().saturating_sub(reach), (m.end() + reach).min(data.len())));
+                        }
                     }
                 }
             }
@@ -179,16 +184,18 @@ impl Matcher {
         }
     }
 
-    /// Where secrets found by different rules overlap, keeps the most confident (then the
-    /// longest) one. Returns hits sorted by secret start.
+    /// Where secrets found by different rules overlap, keeps the more confident one (a
+    /// specific token rule over the generic keyword rule); rules of equal confidence both
+    /// report (as gitleaks does), so an allowlist on one cannot hide the other. Returns hits
+    /// sorted by secret start.
     fn resolve_overlaps(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
         hits.sort_by_key(|h| (h.secret.start, h.secret.end));
+        let confidence = |h: &Hit| self.rules[h.rule as usize].info.confidence;
         let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
         for hit in hits {
             if let Some(last) = kept.last_mut() {
-                if hit.secret.start < last.secret.end {
-                    let rank = |h: &Hit| (self.rules[h.rule as usize].info.confidence, h.secret.len());
-                    if rank(&hit) > rank(last) {
+                if hit.secret.start < last.secret.end && confidence(&hit) != confidence(last) {
+                    if confidence(&hit) > confidence(last) {
                         *last = hit;
                     }
                     continue;
@@ -274,7 +281,7 @@ pub fn is_kept(rule: &Rule, secret: &[u8]) -> bool {
     !secret.is_empty()
         && crate::entropy::shannon(secret) >= rule.min_entropy
         && rule.checksum.is_none_or(|c| c.is_valid(secret))
-        && !is_placeholder(secret)
+        && !(rule.placeholders && is_placeholder(secret))
 }
 
 /// Obvious placeholders and documentation values: one or two repeated characters, template

@@ -49,6 +49,12 @@ pub struct RuleSpec {
     pub binary: Option<bool>,
     /// Longest match in bytes (default [`DEFAULT_MAX_LEN`]).
     pub max_len: Option<usize>,
+    /// Where a keyword must occur for the regex to run: `near` the match (default) or anywhere
+    /// in the `chunk` (gitleaks' semantics, used for gitleaks configs).
+    pub keyword_scope: Option<KeywordScope>,
+    /// Drop obvious placeholders (`EXAMPLE`, `xxxx`, `${VAR}`…; default true). Off for gitleaks
+    /// configs, which carry their own allowlists.
+    pub placeholders: Option<bool>,
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
@@ -61,6 +67,16 @@ pub struct RuleSpec {
     /// Strings the rule must not find.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+}
+
+/// Where a rule's keyword must occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeywordScope {
+    /// Within `max_len` bytes of the match (the regex runs in windows around keyword hits).
+    Near,
+    /// Anywhere in the chunk (the regex runs over the whole chunk).
+    Chunk,
 }
 
 /// Default longest match, in bytes.
@@ -131,6 +147,10 @@ pub struct Rule {
     pub binary: bool,
     /// Longest match in bytes: the regex runs within this distance of a keyword hit.
     pub max_len: usize,
+    /// Where a keyword must occur.
+    pub keyword_scope: KeywordScope,
+    /// Whether obvious placeholders are dropped.
+    pub placeholders: bool,
     /// Where the rule was defined (a pack file name or a user's path).
     pub file: String,
     /// The spec as written (examples are checked by `check`).
@@ -143,7 +163,10 @@ pub fn compile_regex(pattern: &str) -> Result<Regex> {
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(64 << 20)))
         .build(pattern)
-        .map_err(|e| anyhow!("{e}"))
+        .map_err(|e| match std::error::Error::source(&e) {
+            Some(detail) => anyhow!("{detail}"),
+            None => anyhow!("{e}"),
+        })
 }
 
 impl Rule {
@@ -185,6 +208,8 @@ impl Rule {
             checksum,
             binary: spec.binary.unwrap_or(true),
             max_len,
+            keyword_scope: spec.keyword_scope.unwrap_or(KeywordScope::Near),
+            placeholders: spec.placeholders.unwrap_or(true),
             file: file.to_string(),
             spec,
         })

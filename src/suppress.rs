@@ -39,6 +39,13 @@ impl Suppressor {
     /// The cause if `finding` is suppressed, else `None`.
     pub fn check(&self, finding: &Finding) -> Option<&'static str> {
         if let Some(config) = &self.config {
+            let outside = config.rule_paths.iter().any(|(id, re)| {
+                id == &finding.rule.id
+                    && !finding.origin.path().is_some_and(|p| re.is_match(crate::chunk::path_bytes(p).as_slice()))
+            });
+            if outside {
+                return Some("outside the rule's path (gitleaks path =)");
+            }
             let rel = finding.origin.path().and_then(|p| config.relative(&self.cwd, p));
             if config.allowlists.iter().any(|a| a.allows(finding, rel.as_deref())) {
                 return Some("allowlist (config)");

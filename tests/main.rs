@@ -3,6 +3,7 @@
 mod util;
 
 mod formats;
+mod gitleaks;
 mod large;
 mod rules;
 mod scan;

@@ -1,0 +1,275 @@
+//! gitleaks TOML configs, loaded unchanged: `[extend]` (`useDefault`, `path`, `disabledRules`),
+//! `[[rules]]` (`regex`, `secretGroup`, `entropy`, `keywords`, `path`, `tags`,
+//! `[[rules.allowlists]]` / `[rules.allowlist]`), global `[[allowlists]]` / `[allowlist]`
+//! (`paths`, `regexes`, `regexTarget`, `stopwords`, `condition`, `targetRules`).
+//!
+//! Invariant: gitleaks semantics are kept where leakscan's differ — keys are case-insensitive,
+//! unknown keys are ignored, a rule runs over the whole chunk when any keyword occurs in it,
+//! the entropy floor drops secrets at or below it, and Go RE2 syntax is translated (a `{` that
+//! does not start a repetition is a literal). `useDefault` extends leakscan's built-in pack.
+//! Depends on `config` (its allowlist types), `rules` (specs), `toml`.
+
+use crate::config::{AllowlistSpec, Condition, RegexTarget};
+use crate::rules::{KeywordScope, RuleSpec};
+use anyhow::{anyhow, Result};
+use std::path::Path;
+use toml::Value;
+
+/// A gitleaks config translated into leakscan's terms.
+#[derive(Debug, Default)]
+pub struct Translated {
+    /// Whether the built-in pack is included (`[extend] useDefault = true`).
+    pub use_default: bool,
+    /// Rule ids to drop from what is extended.
+    pub disabled_rules: Vec<String>,
+    /// The config's rules.
+    pub rules: Vec<RuleSpec>,
+    /// Global and per-rule allowlists (per-rule ones carry the rule id in `rules`).
+    pub allowlists: Vec<AllowlistSpec>,
+    /// `(rule id, path regex)`: the rule reports only in matching paths.
+    pub rule_paths: Vec<(String, String)>,
+    /// Problems that are not errors (path-only rules, unsupported keys).
+    pub warnings: Vec<String>,
+}
+
+/// True when `text` (a TOML config) is written for gitleaks rather than leakscan.
+pub fn is_gitleaks(file: &Path, text: &str) -> bool {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == crate::config::FILE_NAME {
+        return false;
+    }
+    if name.contains("gitleaks") || name.contains("betterleaks") {
+        return true;
+    }
+    let Ok(Value::Table(top)) = text.parse::<Value>() else { return false };
+    // (`allowlists` is leakscan's key too; `targetRules` inside it is gitleaks'.)
+    let gitleaks_top = ["title", "minversion", "extend"];
+    if top.keys().any(|k| gitleaks_top.contains(&k.to_ascii_lowercase().as_str())) {
+        return true;
+    }
+    let gitleaks_rule = ["secretgroup", "entropy", "path", "allowlist", "allowlists"];
+    rules_of(&top).iter().any(|r| r.keys().any(|k| gitleaks_rule.contains(&k.to_ascii_lowercase().as_str())))
+}
+
+/// Translates one gitleaks config file (following `[extend] path`, at most 2 deep).
+pub fn translate(file: &Path, cwd: &Path) -> Result<Translated> {
+    translate_depth(file, cwd, 0)
+}
+
+fn translate_depth(file: &Path, cwd: &Path, depth: usize) -> Result<Translated> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow!("reading gitleaks config {shown}: {e}"))?;
+    let top = match text.parse::<Value>().map_err(|e| anyhow!("gitleaks config {shown}: {e}"))? {
+        Value::Table(t) => lower_keys(t),
+        _ => return Err(anyhow!("gitleaks config {shown}: not a table")),
+    };
+    let mut out = Translated::default();
+    if let Some(Value::Table(extend)) = top.get("extend").cloned() {
+        let extend = lower_keys(extend);
+        out.use_default = extend.get("usedefault").and_then(Value::as_bool).unwrap_or(false);
+        out.disabled_rules = strings(extend.get("disabledrules"));
+        if let Some(path) = extend.get("path").and_then(Value::as_str) {
+            if out.use_default {
+                return Err(anyhow!("gitleaks config {shown}: [extend] has both useDefault and path"));
+            }
+            if depth >= 2 {
+                return Err(anyhow!("gitleaks config {shown}: [extend] nests deeper than 2"));
+            }
+            let base = translate_depth(&cwd.join(path), cwd, depth + 1)?;
+            out.use_default = base.use_default;
+            out.rules = base.rules;
+            out.allowlists = base.allowlists;
+            out.rule_paths = base.rule_paths;
+            out.warnings = base.warnings;
+            let disabled = out.disabled_rules.clone();
+            out.rules.retain(|r| !disabled.contains(&r.id));
+        }
+    }
+    if top.contains_key("allowlist") && top.contains_key("allowlists") {
+        return Err(anyhow!("gitleaks config {shown}: both [allowlist] and [[allowlists]]"));
+    }
+    for list in tables(top.get("allowlist")).into_iter().chain(tables(top.get("allowlists"))) {
+        let targets = strings(list.get("targetrules"));
+        out.allowlists.push(allowlist(&list, targets).map_err(|e| anyhow!("gitleaks config {shown}: allowlist: {e}"))?);
+    }
+    for rule in rules_of(&top) {
+        let rule = lower_keys(rule.clone());
+        translate_rule(&rule, &mut out).map_err(|e| anyhow!("gitleaks config {shown}: {e}"))?;
+    }
+    Ok(out)
+}
+
+fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
+    let id =
+        rule.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| anyhow!("a rule has no id"))?;
+    let id = id.to_string();
+    if let Some(path) = rule.get("path").and_then(Value::as_str) {
+        out.rule_paths.push((id.clone(), translate_regex(path)));
+    }
+    let Some(regex) = rule.get("regex").and_then(Value::as_str) else {
+        if rule.get("path").is_none() {
+            return Err(anyhow!("rule {id}: needs regex or path"));
+        }
+        out.warnings.push(format!("rule {id}: path-only rules (file detected by name) are not supported; skipped"));
+        return Ok(());
+    };
+    for list in tables(rule.get("allowlist")).into_iter().chain(tables(rule.get("allowlists"))) {
+        out.allowlists.push(allowlist(&list, vec![id.clone()]).map_err(|e| anyhow!("rule {id}: allowlist: {e}"))?);
+    }
+    let group = rule.get("secretgroup").and_then(Value::as_integer).unwrap_or(0);
+    let entropy = match rule.get("entropy") {
+        Some(Value::Float(f)) => *f,
+        Some(Value::Integer(i)) => *i as f64,
+        _ => 0.0,
+    };
+    let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+    out.rules.retain(|r| r.id != id);
+    out.rules.push(RuleSpec {
+        id: id.clone(),
+        name: id.clone(),
+        description,
+        regex: translate_regex(regex),
+        // gitleaks: group 0 with groups = the first non-empty group (leakscan's fallback).
+        secret_group: (group > 0).then_some(group as usize),
+        keywords: strings(rule.get("keywords")),
+        // gitleaks drops secrets whose entropy is <= the floor.
+        min_entropy: (entropy > 0.0).then_some(entropy + 1e-9),
+        // gitleaks drops a generic-api-key finding whose secret another rule also found;
+        // low confidence makes leakscan's overlap resolution do the same.
+        confidence: id.starts_with("generic").then_some(crate::finding::Confidence::Low),
+        checksum: None,
+        binary: None,
+        max_len: None,
+        keyword_scope: Some(KeywordScope::Chunk),
+        placeholders: Some(false),
+        references: Vec::new(),
+        tags: strings(rule.get("tags")),
+        examples: Vec::new(),
+        negative_examples: Vec::new(),
+    });
+    Ok(())
+}
+
+fn allowlist(list: &toml::Table, rules: Vec<String>) -> Result<AllowlistSpec> {
+    let list = lower_keys(list.clone());
+    let target = match list.get("regextarget").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("secret") => RegexTarget::Secret,
+        Some("match") => RegexTarget::Match,
+        Some("line") => RegexTarget::Line,
+        Some(other) => return Err(anyhow!("unknown regexTarget {other:?}")),
+    };
+    let condition = match list.get("condition").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
+        None | Some("OR") | Some("||") => Condition::Or,
+        Some("AND") | Some("&&") => Condition::And,
+        Some(other) => return Err(anyhow!("unknown condition {other:?}")),
+    };
+    Ok(AllowlistSpec {
+        description: list.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+        rules,
+        paths: Vec::new(),
+        path_regexes: strings(list.get("paths")).iter().map(|p| translate_regex(p)).collect(),
+        regexes: strings(list.get("regexes")).iter().map(|r| translate_regex(r)).collect(),
+        regex_target: target,
+        stopwords: strings(list.get("stopwords")),
+        condition,
+    })
+}
+
+/// Go RE2 → Rust `regex`: a `{` that does not begin `{n}`, `{n,}` or `{n,m}` is a literal in
+/// RE2 and an error in Rust, so it is escaped.
+pub fn translate_regex(re: &str) -> String {
+    let bytes = re.as_bytes();
+    let mut out = String::with_capacity(re.len());
+    let mut i = 0;
+    let mut in_class = false;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        match c {
+            '\\' => {
+                let end = (i + 2).min(bytes.len());
+                out.push_str(&re[i..end]);
+                i = end;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class && !is_repetition(&bytes[i..]) => {
+                out.push_str("\\{");
+                i += 1;
+                continue;
+            }
+            '}' if !in_class && !closes_repetition(&bytes[..i]) => {
+                out.push_str("\\}");
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn is_repetition(rest: &[u8]) -> bool {
+    let Some(close) = rest.iter().position(|&b| b == b'}') else { return false };
+    let inner = &rest[1..close];
+    let mut parts = inner.splitn(2, |&b| b == b',');
+    let first = parts.next().unwrap_or(b"");
+    !first.is_empty()
+        && first.iter().all(u8::is_ascii_digit)
+        && parts.next().is_none_or(|s| s.iter().all(u8::is_ascii_digit))
+}
+
+fn closes_repetition(before: &[u8]) -> bool {
+    before.iter().rposition(|&b| b == b'{').is_some_and(|open| {
+        (open == 0 || before[open - 1] != b'\\') && is_repetition(&[&before[open..], b"}"].concat())
+    })
+}
+
+fn lower_keys(table: toml::Table) -> toml::Table {
+    table.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()
+}
+
+fn rules_of(top: &toml::Table) -> Vec<&toml::Table> {
+    top.iter().filter(|(k, _)| k.eq_ignore_ascii_case("rules")).flat_map(|(_, v)| tables_ref(v)).collect()
+}
+
+fn tables_ref(v: &Value) -> Vec<&toml::Table> {
+    match v {
+        Value::Table(t) => vec![t],
+        Value::Array(a) => a.iter().filter_map(Value::as_table).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn tables(v: Option<&Value>) -> Vec<toml::Table> {
+    v.map(tables_ref).unwrap_or_default().into_iter().map(|t| lower_keys(t.clone())).collect()
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// `.gitleaks.toml` next to the project, for discovery after `.leakscan.toml`.
+pub const FILE_NAME: &str = ".gitleaks.toml";
+
+#[cfg(test)]
+mod tests {
+    use super::translate_regex;
+
+    #[test]
+    fn literal_braces_are_escaped() {
+        assert_eq!(translate_regex(r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$"), r"^\{\{[ \t]*[\w ().|]+[ \t]*\}\}$");
+        assert_eq!(translate_regex(r"a{2,3}b{4}c{1,}"), r"a{2,3}b{4}c{1,}");
+        assert_eq!(translate_regex(r"^\${(?:[A-Z_]+)}$"), r"^\$\{(?:[A-Z_]+)\}$");
+        assert_eq!(translate_regex(r"[{}]x"), r"[{}]x");
+        for re in [r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$", r"^\${(?:[A-Z_]+|[a-z_]+)}$", r"{{[^}]+}}"] {
+            assert!(crate::rules::compile_regex(&translate_regex(re)).is_ok(), "{re}");
+        }
+    }
+}

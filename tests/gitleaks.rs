@@ -1,0 +1,98 @@
+//! gitleaks configs loaded unchanged: the default config, `[extend]`, case-insensitive keys,
+//! per-rule and global allowlists (stopwords, regexTarget, condition AND), rule `path`.
+
+use crate::util::{aws_key_id, github_token, Dir, Rng};
+
+#[test]
+fn gitleaks_default_config_loads_and_finds() {
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat/gitleaks.toml");
+    if !config.exists() {
+        panic!("{} is missing: the compatibility fixture ships beside the repository", config.display());
+    }
+    let d = Dir::new();
+    d.write("app.env", format!("GITHUB_TOKEN={}\nAWS_KEY={}\n", github_token(70), aws_key_id(71)));
+    let r = d.run(&["--config", config.to_str().unwrap(), "--format", "jsonl", "app.env"]);
+    r.expect_code(1);
+    assert!(!r.stderr().contains("error"), "{r}");
+    let mut rules: Vec<String> = r.findings().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    rules.sort();
+    assert_eq!(rules, ["aws-access-token", "github-pat"], "{r}");
+}
+
+#[test]
+fn custom_gitleaks_config_semantics() {
+    let d = Dir::new();
+    d.write(".git/HEAD", "ref: refs/heads/main\n");
+    d.write(
+        ".gitleaks.toml",
+        r#"
+title = "custom"
+[extend]
+useDefault = true
+disabledRules = ["github-pat-classic"]
+
+[[rules]]
+ID = "acme-key"
+Description = "Acme API key"
+regex = '''acme_([a-z0-9]{16})'''
+secretGroup = 1
+entropy = 2
+keywords = ["acme_"]
+[[rules.allowlists]]
+stopwords = ["deadbeef"]
+
+[[rules]]
+id = "php-only"
+regex = '''php_secret_[0-9]{6}'''
+path = '''\.php$'''
+keywords = ["php_secret_"]
+
+[[allowlists]]
+condition = "AND"
+paths = ['''fixtures/''']
+regexes = ['''^acme_''']
+regexTarget = "match"
+"#,
+    );
+    let acme = |seed| format!("acme_{}", Rng::new(seed).pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 16));
+    d.write("a.txt", format!("k = {}\n", acme(72)));
+    d.write("b.txt", format!("k = acme_{}deadbeef\n", Rng::new(73).pick(b"0123456789", 8)));
+    d.write("c.txt", format!("{}\n", github_token(74)));
+    d.write("x.php", "$k = 'php_secret_123456';\n");
+    d.write("x.txt", "php_secret_123456\n");
+    d.write("fixtures/d.txt", format!("{}\n", acme(75)));
+    d.write("e.txt", format!("{}\n", aws_key_id(76)));
+    let r = d.run(&["--format", "jsonl", "."]);
+    r.expect_code(1);
+    let mut found: Vec<(String, String)> = r
+        .findings()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("./a.txt".to_string(), "acme-key".to_string()),
+            ("./e.txt".to_string(), "aws-access-key-id".to_string()),
+            ("./x.php".to_string(), "php-only".to_string()),
+        ],
+        "{r}"
+    );
+    let s = r.summary();
+    assert_eq!(s["suppressed"]["allowlist (config)"], 2, "{r}");
+    assert_eq!(s["suppressed"]["outside the rule's path (gitleaks path =)"], 1, "{r}");
+}
+
+#[test]
+fn broken_gitleaks_config_is_an_error() {
+    let d = Dir::new();
+    d.write("gl.toml", "[extend]\nuseDefault = true\npath = \"other.toml\"\n");
+    let r = d.run(&["--config", "gl.toml", "."]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("gl.toml") && r.stderr().contains("useDefault"), "{r}");
+    d.write("gl.toml", "[[rules]]\nid = \"x\"\nregex = '''(unclosed'''\n");
+    let r = d.run(&["--config", "gl.toml", "."]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("rule x"), "{r}");
+}
