@@ -4,5 +4,7 @@ mod util;
 
 mod formats;
 mod large;
+mod reports;
 mod rules;
+mod sarif;
 mod scan;
