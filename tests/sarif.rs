@@ -1,7 +1,8 @@
 //! SARIF validated by its consumers: every log these tests produce goes through Microsoft's
-//! SARIF Multitool (`validate`, no errors allowed) and the SARIF 2.1.0 JSON schema the
-//! Multitool package ships. `.ci/run` installs both (npm into `.ci/node_tools`, pip
-//! `jsonschema`); where they are missing the checks are skipped with a loud message.
+//! SARIF Multitool (`validate` with the SARIF and GitHub rule kinds, no errors allowed) and the
+//! SARIF 2.1.0 JSON schema the Multitool package ships. `.ci/run` installs both (npm into
+//! `.ci/node_tools`, pip `jsonschema`); where they are missing the checks are skipped with a
+//! loud message.
 
 use crate::util::{aws_key_id, github_token, Dir, Run};
 use serde_json::Value;
@@ -31,6 +32,8 @@ fn validate(file: &Path) {
     let out = Command::new(&tool)
         .arg("validate")
         .arg(file)
+        // the SARIF spec's rules and GitHub Advanced Security's ingestion rules (GH*)
+        .args(["--rule-kind", "Sarif;Gh"])
         .arg("--output")
         .arg(&out_file)
         .args(["--log", "ForceOverwrite"])

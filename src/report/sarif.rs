@@ -132,13 +132,14 @@ fn result(f: &Finding, rule_index: usize, show: bool) -> Value {
         "message": { "text": format!("{} found ({} confidence): {}.", f.rule.name, f.rule.confidence.as_str(), f.secret_text(show)) },
         "partialFingerprints": { "leakscanValue/v1": value_fingerprint(f) },
     });
-    if let (Some(path), Value::Object(map)) = (report_path(f), &mut v) {
-        let (start_column, end_column) = utf16_columns(f);
-        let artifact = if path.starts_with('/') {
-            json!({ "uri": format!("file://{}", uri_encode(&path)) })
-        } else {
-            json!({ "uri": uri_encode(&path), "uriBaseId": "%SRCROOT%" })
-        };
+    let (start_column, end_column) = utf16_columns(f);
+    let artifact = match report_path(f) {
+        Some(path) if path.starts_with('/') => json!({ "uri": format!("file://{}", uri_encode(&path)) }),
+        Some(path) => json!({ "uri": uri_encode(&path), "uriBaseId": "%SRCROOT%" }),
+        // GitHub requires a location on every result; stdin has no file to point at.
+        None => json!({ "uri": "stdin", "description": { "text": format!("{} (not a file)", f.location()) } }),
+    };
+    if let Value::Object(map) = &mut v {
         map.insert(
             "locations".into(),
             json!([{ "physicalLocation": {
