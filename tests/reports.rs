@@ -276,3 +276,30 @@ fn junit_parses_with_standard_parsers() {
         assert!(text.starts_with("6 6\napp/config.env github-"), "{text}{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn ci_templates_use_flags_the_cli_accepts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    assert!(action.contains("github/codeql-action/upload-sarif") && action.contains("--format \"sarif:$SARIF\""));
+    let gitlab = std::fs::read_to_string(root.join("ci/gitlab-secret-detection.yml")).unwrap();
+    assert!(gitlab.contains("secret_detection: gl-secret-detection-report.json"));
+    // the template's own flags, on a tree with a finding: both reports written, exit 1
+    let d = Dir::new();
+    plant(&d);
+    let r = d.run(&[
+        ".",
+        "--no-progress",
+        "--format",
+        "gitlab:gl-secret-detection-report.json",
+        "--format",
+        "junit:leakscan-junit.xml",
+        "--format",
+        "text",
+    ]);
+    r.expect_code(1);
+    assert!(d.path().join("gl-secret-detection-report.json").exists() && d.path().join("leakscan-junit.xml").exists());
+    let r = d.run(&[".", "--no-progress", "--format", "github", "--format", "sarif:leakscan.sarif"]);
+    r.expect_code(1);
+    assert!(r.stdout().starts_with("::"), "{r}");
+}
