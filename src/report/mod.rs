@@ -109,7 +109,10 @@ pub fn build(format: Format, style: Style, out: Box<dyn Write + Send>) -> Box<dy
 }
 
 /// Feeds every finding and the summary to several reporters: one scan, many reports.
-/// Each reporter still gets the finish call when another one failed; the first error wins.
+///
+/// A reporter whose output is a closed pipe (`… | head`) is dropped and the others go on, so
+/// the report files are still complete; the pipe error is returned only once no reporter is
+/// left. Any other write error is returned at once (the engine then stops the scan).
 pub struct Tee {
     reporters: Vec<Box<dyn Reporter>>,
 }
@@ -119,29 +122,38 @@ impl Tee {
     pub fn new(reporters: Vec<Box<dyn Reporter>>) -> Self {
         Tee { reporters }
     }
+
+    /// Calls `f` on every live reporter, dropping those whose pipe closed.
+    fn each(&mut self, mut f: impl FnMut(&mut dyn Reporter) -> io::Result<()>) -> io::Result<()> {
+        let mut result = Ok(());
+        let mut closed = None;
+        self.reporters.retain_mut(|r| match f(r.as_mut()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                closed = Some(e);
+                false
+            }
+            Err(e) => {
+                if result.is_ok() {
+                    result = Err(e);
+                }
+                true
+            }
+            Ok(()) => true,
+        });
+        match closed {
+            Some(e) if self.reporters.is_empty() && result.is_ok() => Err(e),
+            _ => result,
+        }
+    }
 }
 
 impl Reporter for Tee {
     fn finding(&mut self, finding: &Finding) -> io::Result<()> {
-        let mut first = Ok(());
-        for r in &mut self.reporters {
-            let result = r.finding(finding);
-            if first.is_ok() {
-                first = result;
-            }
-        }
-        first
+        self.each(|r| r.finding(finding))
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        let mut first = Ok(());
-        for r in &mut self.reporters {
-            let result = r.finish(summary);
-            if first.is_ok() {
-                first = result;
-            }
-        }
-        first
+        self.each(|r| r.finish(summary))
     }
 }
 
@@ -233,6 +245,37 @@ mod tests {
         assert_eq!((s.format, s.file), (Format::GitleaksJson, Some(PathBuf::from("out/r:1.json"))));
         assert!(FormatSpec::parse("xml:a").unwrap_err().contains("known: text"));
         assert!(FormatSpec::parse("csv:").is_err());
+    }
+
+    /// A reporter that counts calls, or fails with `error` on every call.
+    struct Probe(std::sync::Arc<std::sync::atomic::AtomicUsize>, Option<io::ErrorKind>);
+
+    impl Reporter for Probe {
+        fn finding(&mut self, _: &Finding) -> io::Result<()> {
+            self.finish(&Summary::default())
+        }
+        fn finish(&mut self, _: &Summary) -> io::Result<()> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.1.map_or(Ok(()), |k| Err(io::Error::from(k)))
+        }
+    }
+
+    #[test]
+    fn tee_outlives_a_closed_pipe_but_not_other_errors() {
+        let (ok, piped) = (std::sync::Arc::default(), std::sync::Arc::default());
+        let mut tee = Tee::new(vec![
+            Box::new(Probe(std::sync::Arc::clone(&piped), Some(io::ErrorKind::BrokenPipe))),
+            Box::new(Probe(std::sync::Arc::clone(&ok), None)),
+        ]);
+        let summary = Summary::default();
+        assert!(tee.finish(&summary).is_ok());
+        assert!(tee.finish(&summary).is_ok());
+        let calls = |c: &std::sync::Arc<std::sync::atomic::AtomicUsize>| c.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!((calls(&piped), calls(&ok)), (1, 2), "the closed pipe is dropped, the file goes on");
+        let mut alone = Tee::new(vec![Box::new(Probe(std::sync::Arc::default(), Some(io::ErrorKind::BrokenPipe)))]);
+        assert_eq!(alone.finish(&summary).unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        let mut full = Tee::new(vec![Box::new(Probe(std::sync::Arc::default(), Some(io::ErrorKind::StorageFull)))]);
+        assert_eq!(full.finish(&summary).unwrap_err().kind(), io::ErrorKind::StorageFull);
     }
 
     #[test]
