@@ -208,6 +208,9 @@ fn reporter(args: &ScanArgs) -> Result<Box<dyn Reporter>> {
     let default = [FormatSpec { format: Format::Text, file: None }];
     let specs: &[FormatSpec] = if args.format.is_empty() { &default } else { &args.format };
     let mut targets: Vec<Option<&Path>> = specs.iter().map(|s| s.file.as_deref().or(args.output.as_deref())).collect();
+    if args.output.is_some() && specs.iter().all(|s| s.file.is_some()) {
+        return Err(anyhow!("--output is unused: every --format names its own file"));
+    }
     if targets.iter().filter(|t| t.is_none()).count() > 1 {
         return Err(anyhow!(
             "only one --format may write to standard output; give the others a file (--format FORMAT:FILE)"

@@ -174,6 +174,9 @@ fn several_reports_from_one_scan() {
     assert!(r.stderr().contains("standard output"), "{r}");
     let r = d.run(&["--no-config", "-f", "json:x", "-f", "csv:x", "."]);
     r.expect_code(2);
+    let r = d.run(&["--no-config", "-f", "csv:a.csv", "-o", "b.csv", "."]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("--output is unused"), "{r}");
     let r = d.run(&["--no-config", "-f", "yaml", "."]);
     r.expect_code(2);
     assert!(r.stderr().contains("gitleaks-json"), "{r}");
