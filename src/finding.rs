@@ -117,6 +117,9 @@ pub struct Finding {
     pub before: Vec<u8>,
     /// Up to [`CONTEXT_CAP`] bytes of the line after the secret.
     pub after: Vec<u8>,
+    /// Bytes of the whole regex match before and after the secret (a keyword and `=`, quotes):
+    /// gitleaks reports positions and `Match` of the whole match.
+    pub match_around: (usize, usize),
 }
 
 /// Most bytes of context kept on each side of a secret (never a whole 100 MB line).
@@ -186,6 +189,7 @@ mod tests {
             entropy: 4.0,
             before: b"token=".to_vec(),
             after: b" # x".to_vec(),
+            match_around: (0, 0),
         }
     }
 

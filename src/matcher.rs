@@ -35,6 +35,8 @@ pub struct Suppressed {
 struct Hit {
     rule: u32,
     secret: Range<usize>,
+    /// The whole regex match (contains `secret`).
+    whole: Range<usize>,
 }
 
 /// Markers that allow every secret on their own line.
@@ -181,7 +183,7 @@ impl Matcher {
                 }
             };
             if is_kept(rule, &data[secret.clone()]) {
-                hits.push(Hit { rule: r, secret });
+                hits.push(Hit { rule: r, secret, whole: m.range() });
             }
         }
     }
@@ -253,6 +255,7 @@ impl Matcher {
             entropy: crate::entropy::shannon(secret),
             before: trim_cr(&data[before_from..start]).to_vec(),
             after: trim_cr(&data[end..after_to]).to_vec(),
+            match_around: (start - hit.whole.start.min(start), hit.whole.end.max(end) - end),
         }
     }
 }

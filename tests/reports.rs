@@ -306,3 +306,28 @@ fn ci_templates_use_flags_the_cli_accepts() {
     r.expect_code(1);
     assert!(r.stdout().starts_with("::"), "{r}");
 }
+
+#[test]
+fn gitleaks_json_positions_follow_gitleaks_arithmetic() {
+    let d = Dir::new();
+    let (a, b) = (aws_key_id(720), aws_key_id(721));
+    // line 1: 1-based start, inclusive end; later lines: both one greater (FORMATS.md §2.1)
+    d.write("k.env", format!("id={a}\naws_key:     {b}\npassword = \"Vq7#kPz2!mW9xL4r\"\n"));
+    let r = run_format(&d, "gitleaks-json", &[]);
+    r.expect_code(1);
+    let v: Vec<Value> = serde_json::from_str(&r.stdout()).unwrap();
+    let cols: Vec<(u64, u64, u64)> = v
+        .iter()
+        .map(|x| {
+            (x["StartLine"].as_u64().unwrap(), x["StartColumn"].as_u64().unwrap(), x["EndColumn"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(cols, [(1, 4, 23), (2, 15, 34), (3, 2, 30)], "{r}");
+    assert_eq!(v[2]["Match"], "password = \"…[redacted, 16 chars]\"", "the whole match, secret redacted: {r}");
+    assert_eq!(v[1]["Fingerprint"], "k.env:aws-access-key-id:2");
+    for key in
+        ["Description", "SymlinkFile", "Commit", "Entropy", "Author", "Email", "Date", "Message", "Tags", "RuleID"]
+    {
+        assert!(v[0].get(key).is_some(), "{key}: {r}");
+    }
+}

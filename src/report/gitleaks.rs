@@ -5,9 +5,10 @@
 //! Invariant: columns follow gitleaks' arithmetic, not leakscan's: on line 1 `StartColumn` is
 //! the 1-based start and `EndColumn` the inclusive end; on later lines both are one greater
 //! (gitleaks measures from the preceding newline). `Fingerprint` is gitleaks' positional
-//! `[commit:]file:rule:line`. `Secret` and `Match` are redacted unless `--show-secrets`.
-//! Positions are those of the secret: leakscan findings do not keep the whole regex match, so
-//! `Match` holds the secret too. Buffered and sorted.
+//! `[commit:]file:rule:line`. Positions and `Match` are those of the whole regex match, as in
+//! gitleaks (the secret plus the keyword/`=`/quotes around it when they sit on its line within
+//! the kept context; else the secret alone). The secret inside `Match` and `Secret` is redacted
+//! unless `--show-secrets`. Buffered and sorted.
 //! Depends on `report`, `finding`, `chunk`, `summary`; never opens inputs.
 
 use super::{report_path, sort_key, Reporter, Style};
@@ -50,7 +51,10 @@ fn record(f: &Finding, show: bool) -> Value {
     let file = report_path(f).unwrap_or_else(|| f.location());
     let commit = f.origin.commit();
     let field = |get: fn(&crate::chunk::CommitMeta) -> &str| commit.map_or(String::new(), |c| get(c).to_string());
-    let (start_column, end_column) = gitleaks_columns(f);
+    let (prefix, suffix) = match_parts(f);
+    let (start_column, end_column) = gitleaks_columns(f, prefix.len() as u64, suffix.len() as u64);
+    let escape = crate::messages::escape;
+    let matched = format!("{}{}{}", escape(prefix), f.secret_text(show), escape(suffix));
     let sha = field(|c| &c.sha);
     let fingerprint = if sha.is_empty() {
         format!("{file}:{}:{}", f.rule.id, f.line)
@@ -64,7 +68,7 @@ fn record(f: &Finding, show: bool) -> Value {
         "EndLine": f.end_line,
         "StartColumn": start_column,
         "EndColumn": end_column,
-        "Match": f.secret_text(show),
+        "Match": matched,
         "Secret": f.secret_text(show),
         "File": file,
         "SymlinkFile": "",
@@ -79,10 +83,19 @@ fn record(f: &Finding, show: bool) -> Value {
     })
 }
 
-/// gitleaks' (start, end) columns for the finding: see the module header.
-fn gitleaks_columns(f: &Finding) -> (u64, u64) {
+/// The bytes of the whole match before and after the secret, when they are on the secret's
+/// line within the kept context (always, for single-line matches under 80 bytes of context).
+fn match_parts(f: &Finding) -> (&[u8], &[u8]) {
+    let (before, after) = f.match_around;
+    let prefix = if before <= f.before.len() { &f.before[f.before.len() - before..] } else { &[][..] };
+    let suffix = if after <= f.after.len() && f.end_line == f.line { &f.after[..after] } else { &[][..] };
+    (prefix, suffix)
+}
+
+/// gitleaks' (start, end) columns of the match: see the module header.
+fn gitleaks_columns(f: &Finding, prefix: u64, suffix: u64) -> (u64, u64) {
     let shift = |line: u64| u64::from(line > 1);
-    let start = f.column + shift(f.line);
-    let end = f.end_column.saturating_sub(1).max(1) + shift(f.end_line);
+    let start = f.column - prefix.min(f.column - 1) + shift(f.line);
+    let end = (f.end_column + suffix).saturating_sub(1).max(1) + shift(f.end_line);
     (start, end)
 }
