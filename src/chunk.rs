@@ -48,6 +48,29 @@ impl Origin {
             Origin::Stdin => None,
         }
     }
+
+    /// The git commit these bytes were attributed to, if any. `None` for files and stdin; git
+    /// origins return their commit so CI reports (gitlab, gitleaks-json, csv) can name it.
+    pub fn commit(&self) -> Option<&CommitMeta> {
+        match self {
+            Origin::File { .. } | Origin::Stdin => None,
+        }
+    }
+}
+
+/// Git commit metadata as reports show it (plain strings; `source::git` fills them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CommitMeta {
+    /// Full hex object id.
+    pub sha: String,
+    /// Author name.
+    pub author: String,
+    /// Author e-mail.
+    pub email: String,
+    /// Author date, RFC 3339 (`2024-05-01T12:00:00Z`).
+    pub date: String,
+    /// Commit message (first line is enough).
+    pub message: String,
 }
 
 impl fmt::Debug for Origin {

@@ -8,7 +8,7 @@ use crate::config::{self, Config};
 use crate::engine::{self, Input, Plan};
 use crate::matcher::Matcher;
 use crate::messages::{self, Verbosity};
-use crate::report::{self, Format, Style};
+use crate::report::{self, Format, FormatSpec, Reporter, Style};
 use crate::rules::{self, Rule};
 use crate::source::fs::{Entry, Exclude};
 use crate::suppress::Suppressor;
@@ -91,10 +91,11 @@ struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "text")]
-    format: Format,
-    /// Write results to FILE instead of standard output.
+    /// Output format: text, json, jsonl, sarif, gitlab, junit, github, csv, gitleaks-json.
+    /// Repeat as FORMAT:FILE to write several reports from one scan.
+    #[arg(short, long, value_name = "FORMAT[:FILE]", value_parser = FormatSpec::parse)]
+    format: Vec<FormatSpec>,
+    /// Write results to FILE instead of standard output (for a --format without :FILE).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Print secrets in full (they are redacted by default everywhere).
@@ -194,25 +195,12 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     }
     let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| anyhow!("creating {}: {e}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let style = Style { show_secrets: args.show_secrets, color };
-    let (format, baseline) = match purpose {
-        Purpose::Scan => (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone()))),
-        Purpose::CreateBaseline => (Format::Baseline, None),
+    let baseline = match purpose {
+        Purpose::Scan => args.baseline.clone().or_else(|| config.as_ref().and_then(|c| c.baseline.clone())),
+        Purpose::CreateBaseline => None,
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
+    let reporter = reporter(&args, purpose)?;
     let plan = Plan {
         matcher,
         inputs: inputs(&args.paths),
@@ -225,7 +213,7 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
         },
         chunker: Chunker::default(),
         threads,
-        reporter: report::build(format, style, out),
+        reporter,
         progress: !args.no_progress,
         pre_skipped: BTreeMap::new(),
         suppressor,
@@ -248,6 +236,52 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
 enum Purpose {
     Scan,
     CreateBaseline,
+}
+
+/// The reporter for the `--format` requests: one, or a [`report::Tee`] over several. Each
+/// report file is created before the scan starts, so a bad path fails before any work.
+fn reporter(args: &ScanArgs, purpose: Purpose) -> Result<Box<dyn Reporter>> {
+    let default = [FormatSpec { format: Format::Text, file: None }];
+    let baseline = [FormatSpec { format: Format::Baseline, file: None }];
+    let specs: &[FormatSpec] = match purpose {
+        Purpose::CreateBaseline => &baseline,
+        Purpose::Scan if args.format.is_empty() => &default,
+        Purpose::Scan => &args.format,
+    };
+    let mut targets: Vec<Option<&Path>> = specs.iter().map(|s| s.file.as_deref().or(args.output.as_deref())).collect();
+    if args.output.is_some() && specs.iter().all(|s| s.file.is_some()) {
+        return Err(anyhow!("--output is unused: every --format names its own file"));
+    }
+    if targets.iter().filter(|t| t.is_none()).count() > 1 {
+        return Err(anyhow!(
+            "only one --format may write to standard output; give the others a file (--format FORMAT:FILE)"
+        ));
+    }
+    let mut seen: Vec<&Path> = Vec::new();
+    for t in targets.iter().flatten() {
+        if seen.contains(t) {
+            return Err(anyhow!("two reports would write to {}", t.display()));
+        }
+        seen.push(t);
+    }
+    let mut reporters = Vec::new();
+    for (spec, target) in specs.iter().zip(targets.drain(..)) {
+        let out: Box<dyn Write + Send> = match target {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path).map_err(|e| anyhow!("creating {}: {e}", path.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                target.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        reporters.push(report::build(spec.format, Style { show_secrets: args.show_secrets, color }, out));
+    }
+    Ok(if reporters.len() == 1 { reporters.remove(0) } else { Box::new(report::Tee::new(reporters)) })
 }
 
 /// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,

@@ -120,6 +120,9 @@ pub struct Finding {
     pub after: Vec<u8>,
     /// The rule's whole regex match (holds the secret: redacted in `Debug` like it).
     pub matched: Secret,
+    /// Bytes of the whole regex match before and after the secret (a keyword and `=`, quotes):
+    /// gitleaks reports positions and `Match` of the whole match.
+    pub match_around: (usize, usize),
 }
 
 static FINGERPRINT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
@@ -222,6 +225,7 @@ mod tests {
             before: b"token=".to_vec(),
             after: b" # x".to_vec(),
             matched: Secret::new(secret.to_vec()),
+            match_around: (0, 0),
         }
     }
 

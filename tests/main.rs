@@ -5,6 +5,8 @@ mod util;
 mod formats;
 mod gitleaks;
 mod large;
+mod reports;
 mod rules;
+mod sarif;
 mod scan;
 mod suppress;
