@@ -49,6 +49,8 @@ pub struct Plan {
     pub progress: bool,
     /// Files skipped by the plan before the scan (e.g. counted by config), by reason.
     pub pre_skipped: BTreeMap<String, u64>,
+    /// Archive budgets and nesting depth.
+    pub archive: source::archive::Limits,
 }
 
 /// Runs the scan and returns its summary (already given to the reporter).
@@ -56,7 +58,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let signalled = install_signal_handlers(&stop);
-    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped } = plan;
+    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped, archive } = plan;
     let tally = Tally::default();
     let marker_suppressed = AtomicU64::new(0);
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
@@ -84,10 +86,10 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
         }
         drop(chunk_rx);
         drop(found_tx);
-        let (tally, stop_ref, walk, chunker) = (&tally, &*stop, &walk, &chunker);
+        let (tally, stop_ref, walk, chunker, limits) = (&tally, &*stop, &walk, &chunker, &archive);
         scope.spawn(move || {
             let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
-            let ctx = Context { chunker, tally, push: &push, stop: stop_ref };
+            let ctx = Context { chunker, tally, push: &push, stop: stop_ref, limits };
             for input in &inputs {
                 if ctx.is_stopping() {
                     break;
@@ -109,6 +111,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                         }
                         summary.findings += 1;
                         *summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
+                        *summary.findings_by_location.entry(f.location()).or_insert(0) += 1;
                         if let Err(e) = reporter.finding(&f) {
                             if e.kind() == std::io::ErrorKind::BrokenPipe {
                                 broken_pipe = true;
