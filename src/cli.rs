@@ -221,13 +221,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         reporter: report::build(args.format, style, out),
         progress: !args.no_progress,
         pre_skipped: BTreeMap::new(),
-        archive: Limits {
-            max_depth: args.max_archive_depth,
-            max_total: args.max_archive_size,
-            max_entry: args.max_archive_entry_size,
-            max_ratio: args.max_compression_ratio,
-            max_entries: args.max_archive_entries,
-        },
+        archive: archive_limits(&args),
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {
@@ -243,6 +237,17 @@ fn scan(args: ScanArgs) -> Result<u8> {
     } else {
         exit::CLEAN
     })
+}
+
+/// The archive budgets from their flags.
+fn archive_limits(args: &ScanArgs) -> Limits {
+    Limits {
+        max_depth: args.max_archive_depth,
+        max_total: args.max_archive_size,
+        max_entry: args.max_archive_entry_size,
+        max_ratio: args.max_compression_ratio,
+        max_entries: args.max_archive_entries,
+    }
 }
 
 /// The `--require-encrypted` verdict on stderr: fails (1) when a plaintext member holds a

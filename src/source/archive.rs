@@ -8,15 +8,17 @@
 //! compression ratio measured on the fly, member count, depth): a bomb stops at a budget in
 //! bounded memory and time, and is reported through `messages::incomplete`, as is damage
 //! (which member, which offset); what was read before either is still scanned.
-//! Depends on `source`, `chunk`, `messages`, flate2, tar, zip, zstd, xz2, bzip2; never on the
-//! matcher or reporters.
+//! Zip lives in `archive/zipfile.rs`. Depends on `source`, `chunk`, `messages`, flate2, tar,
+//! zstd, xz2, bzip2 (zip in the submodule); never on the matcher or reporters.
+
+mod zipfile;
 
 use super::{Codec, Context, Kind};
 use crate::chunk::Origin;
 use crate::messages;
 use std::cell::Cell;
 use std::fmt;
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -172,7 +174,7 @@ pub fn open(
     match kind {
         Kind::Compressed(codec) => decompress(ctx, origin, reader, codec, budget),
         Kind::Tar => tar(ctx, origin, reader, budget),
-        Kind::Zip => zip(ctx, origin, reader, budget),
+        Kind::Zip => zipfile::scan(ctx, origin, reader, budget),
         _ => Ok(()),
     }
 }
@@ -378,140 +380,4 @@ fn tar(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &B
         }
     }
     Ok(())
-}
-
-/// Scans a zip: through its central directory when it is a file on disk or fits the in-memory
-/// allowance, else by streaming its local headers.
-fn zip(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
-    if let Origin::File { path } = &*origin {
-        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-            match std::fs::File::open(path).map_err(zip::result::ZipError::Io).and_then(zip::ZipArchive::new) {
-                Ok(mut archive) => return zip_directory(ctx, &origin, &mut archive, budget),
-                Err(e) => return fail(&origin, &io::Error::other(e)),
-            }
-        }
-    }
-    // Nested zips are held in memory up to 64 MiB per top-level input in all.
-    let allowance = (64u64 << 20).saturating_sub(budget.buffered.get());
-    let mut held = Vec::new();
-    if let Err(e) = reader.take(allowance + 1).read_to_end(&mut held) {
-        return fail(&origin, &e);
-    }
-    if (held.len() as u64) <= allowance {
-        budget.buffered.set(budget.buffered.get() + held.len() as u64);
-        let result = match zip::ZipArchive::new(io::Cursor::new(&held[..])) {
-            Ok(mut archive) => zip_directory(ctx, &origin, &mut archive, budget),
-            Err(e) => fail(&origin, &io::Error::other(e)),
-        };
-        budget.buffered.set(budget.buffered.get() - held.len() as u64);
-        return result;
-    }
-    let mut stream = (&held[..]).chain(reader);
-    zip_stream(ctx, &origin, &mut stream, budget)
-}
-
-/// What a zip member is, read before opening its data.
-struct ZipMember {
-    origin: Arc<Origin>,
-    encrypted: bool,
-    skip: bool,
-    compressed: u64,
-    size: u64,
-}
-
-fn zip_member<R: Read>(outer: &Arc<Origin>, file: &zip::read::ZipFile<'_, R>) -> ZipMember {
-    ZipMember {
-        origin: Arc::new(Origin::Entry { outer: Arc::clone(outer), name: file.name_raw().to_vec() }),
-        encrypted: file.encrypted() || file.compression() == zip::CompressionMethod::AES,
-        skip: file.is_dir() || file.is_symlink(),
-        compressed: file.compressed_size(),
-        size: file.size(),
-    }
-}
-
-/// Scans one zip member's data (already opened for reading), unless it is a link or encrypted.
-fn zip_data(ctx: &Context<'_>, m: &ZipMember, data: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
-    // The directory declares both sizes: refuse a bomb before inflating it (a lying declared
-    // size is still caught by the meter as it inflates).
-    let max_ratio = budget.limits.max_ratio;
-    if m.size > RATIO_FLOOR && m.size / m.compressed.max(1) > max_ratio {
-        budget.exhausted.set(true);
-        let (size, compressed) = (m.size, m.compressed);
-        exceeded(&format!(
-            "{:?}: declares {size} bytes from {compressed} (over {max_ratio}:1, --max-compression-ratio)",
-            m.origin
-        ));
-        return Err(Halt);
-    }
-    let consumed = Rc::new(Cell::new(m.compressed));
-    let layer = format!("zip member {:?}", m.origin);
-    let mut meter = Meter { inner: data, consumed, produced: 0, budget, layer, failed: false };
-    ctx.scan(Arc::clone(&m.origin), &mut meter, budget)
-}
-
-fn zip_skipped(ctx: &Context<'_>, m: &ZipMember) -> bool {
-    if m.encrypted {
-        ctx.tally.skip(SKIP_ENCRYPTED);
-        messages::note(&format!("{:?}: encrypted zip member, not scannable", m.origin));
-    }
-    m.skip || m.encrypted
-}
-
-fn zip_directory<R: Read + Seek>(
-    ctx: &Context<'_>,
-    origin: &Arc<Origin>,
-    archive: &mut zip::ZipArchive<R>,
-    budget: &Budget,
-) -> Result<(), Halt> {
-    for i in 0..archive.len() {
-        if ctx.is_stopping() || budget.exhausted.get() {
-            return Err(Halt);
-        }
-        let m = match archive.by_index_raw(i) {
-            Ok(file) => zip_member(origin, &file),
-            Err(e) => {
-                messages::incomplete("archive damaged", &format!("{origin:?}: member #{i}: {e}"));
-                continue;
-            }
-        };
-        if !budget.admit(&m.origin) {
-            return Err(Halt);
-        }
-        if zip_skipped(ctx, &m) {
-            continue;
-        }
-        match archive.by_index(i) {
-            // A member's own damage or budget does not stop its siblings: the directory is intact.
-            Ok(mut file) => {
-                let _ = zip_data(ctx, &m, &mut file, budget);
-            }
-            Err(e) => messages::incomplete("archive damaged", &format!("{:?}: {e}", m.origin)),
-        }
-    }
-    Ok(())
-}
-
-fn zip_stream(ctx: &Context<'_>, origin: &Arc<Origin>, mut reader: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
-    loop {
-        if ctx.is_stopping() || budget.exhausted.get() {
-            return Err(Halt);
-        }
-        let mut file = match zip::read::read_zipfile_from_stream(&mut reader) {
-            Ok(Some(f)) => f,
-            Ok(None) => return Ok(()),
-            Err(e) => {
-                return fail(
-                    &Origin::Entry { outer: Arc::clone(origin), name: b"(next header)".to_vec() },
-                    &io::Error::other(e),
-                )
-            }
-        };
-        let m = zip_member(origin, &file);
-        if !budget.admit(&m.origin) {
-            return Err(Halt);
-        }
-        if !zip_skipped(ctx, &m) {
-            zip_data(ctx, &m, &mut file, budget)?;
-        }
-    }
 }
