@@ -22,30 +22,58 @@ pub enum Origin {
     },
     /// Standard input.
     Stdin,
+    /// A member of an archive or the content of a compressed stream, inside `outer`.
+    Entry {
+        /// The archive or compressed stream holding this member.
+        outer: Arc<Origin>,
+        /// The member's name as the archive gives it: a label only, never a path to open
+        /// (`../../etc/passwd` is just a name). A decompressed stream's name is empty.
+        name: Vec<u8>,
+    },
 }
 
 impl Origin {
-    /// The short kind name used in JSON reports (`"file"`, `"stdin"`).
+    /// The short kind name used in JSON reports (`"file"`, `"stdin"`, `"entry"`).
     pub fn kind(&self) -> &'static str {
         match self {
             Origin::File { .. } => "file",
             Origin::Stdin => "stdin",
+            Origin::Entry { .. } => "entry",
         }
     }
 
-    /// The location as raw bytes, for display after escaping (a path, `<stdin>`).
+    /// The location as raw bytes, for display after escaping (a path, `<stdin>`, or an archive
+    /// chain `backup.tar.gz!home/app/.env`; a decompressed stream adds nothing to the chain).
     pub fn display_bytes(&self) -> Vec<u8> {
         match self {
             Origin::File { path } => path_bytes(path),
             Origin::Stdin => b"<stdin>".to_vec(),
+            Origin::Entry { outer, name } => {
+                let mut out = outer.display_bytes();
+                if !name.is_empty() {
+                    out.push(b'!');
+                    out.extend_from_slice(name);
+                }
+                out
+            }
         }
     }
 
-    /// The file path this origin lives in, if any (used for path allowlists and fingerprints).
+    /// The file path this origin lives in, if any (used for path allowlists and fingerprints):
+    /// for an archive member, the path of the outermost file.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
             Origin::File { path } => Some(path),
             Origin::Stdin => None,
+            Origin::Entry { outer, .. } => outer.path(),
+        }
+    }
+
+    /// Archive nesting depth: 0 for a file or stdin, 1 for a member of it, and so on.
+    pub fn depth(&self) -> usize {
+        match self {
+            Origin::Entry { outer, .. } => 1 + outer.depth(),
+            _ => 0,
         }
     }
 
@@ -54,6 +82,7 @@ impl Origin {
     pub fn commit(&self) -> Option<&CommitMeta> {
         match self {
             Origin::File { .. } | Origin::Stdin => None,
+            Origin::Entry { outer, .. } => outer.commit(),
         }
     }
 }
@@ -176,6 +205,18 @@ impl Chunker {
         reader: &mut dyn Read,
         emit: &mut dyn FnMut(Chunk) -> bool,
     ) -> Result<u64, ReadFailure> {
+        self.run_as(origin, reader, None, emit)
+    }
+
+    /// [`Chunker::run`], with the content kind decided by the caller (`Some`) instead of
+    /// sniffed from the first block (`None`): a SQLite database is binary but holds text values.
+    pub fn run_as(
+        &self,
+        origin: &Arc<Origin>,
+        reader: &mut dyn Read,
+        content: Option<Content>,
+        emit: &mut dyn FnMut(Chunk) -> bool,
+    ) -> Result<u64, ReadFailure> {
         let window = self.size + self.overlap;
         // `carry` = the tail of the previous data that the next chunk starts with.
         let mut carry: Vec<u8> = Vec::new();
@@ -183,15 +224,17 @@ impl Chunker {
         let mut offset = 0u64; // input offset of carry[0]
         let mut line = 1u64;
         let mut line_start = 0u64;
-        let mut content = None;
+        let mut content = content;
         loop {
             // Small inputs get a small buffer; once an input proved large, a full window.
             let mut data = Vec::with_capacity(carry.len() + if offset == 0 { 64 << 10 } else { window });
             data.extend_from_slice(&carry);
             let want = carry_owned_from + window;
-            let eof = match fill(reader, &mut data, want) {
-                Ok(eof) => eof,
-                Err(error) => return Err(ReadFailure { offset: offset + data.len() as u64, error }),
+            // A read error ends the input like EOF, but only after the bytes read before it
+            // are emitted: everything before the damage is scanned.
+            let (eof, failure) = match fill(reader, &mut data, want) {
+                Ok(eof) => (eof, None),
+                Err(error) => (true, Some(error)),
             };
             let total = offset + data.len() as u64;
             let content = *content.get_or_insert_with(|| sniff_content(&data));
@@ -215,6 +258,9 @@ impl Chunker {
             };
             if !chunk.owned.is_empty() && !emit(chunk) {
                 return Ok(total);
+            }
+            if let Some(error) = failure {
+                return Err(ReadFailure { offset: total, error });
             }
             let Some((next_carry, next_line, next_line_start)) = next else { return Ok(total) };
             carry_owned_from = owned_end - next_start;
@@ -279,6 +325,46 @@ mod tests {
             }
             assert_eq!(next, input.len() as u64);
         }
+    }
+
+    /// Yields its bytes, then fails.
+    struct Broken<'a>(&'a [u8]);
+
+    impl Read for Broken<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("damaged"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn bytes_before_a_read_error_are_emitted() {
+        let c = Chunker { size: 1000, overlap: 10, lookbehind: 5 };
+        let mut seen = Vec::new();
+        let origin = Arc::new(Origin::Stdin);
+        let failure = c
+            .run(&origin, &mut Broken(b"line one\nline two\n"), &mut |ch| {
+                seen.extend_from_slice(&ch.data[ch.owned.clone()]);
+                true
+            })
+            .unwrap_err();
+        assert_eq!(seen, b"line one\nline two\n");
+        assert_eq!(failure.offset, 18);
+    }
+
+    #[test]
+    fn entry_chain_displays_with_bangs() {
+        let file = Arc::new(Origin::File { path: "b.tar.gz".into() });
+        let gz = Arc::new(Origin::Entry { outer: file, name: Vec::new() });
+        let env = Origin::Entry { outer: gz, name: b"home/app/.env".to_vec() };
+        assert_eq!(env.display_bytes(), b"b.tar.gz!home/app/.env");
+        assert_eq!(env.depth(), 2);
+        assert_eq!(env.path(), Some(std::path::Path::new("b.tar.gz")));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::matcher::Matcher;
 use crate::messages::{self, Verbosity};
 use crate::report::{self, Format, FormatSpec, Reporter, Style};
 use crate::rules::{self, Rule};
+use crate::source::archive::{Limits, ENCRYPTED, OPAQUE};
 use crate::source::fs::{Entry, Exclude};
 use crate::suppress::Suppressor;
 use anyhow::{anyhow, Result};
@@ -134,6 +135,26 @@ struct ScanArgs {
     /// No live progress line.
     #[arg(long)]
     no_progress: bool,
+    /// Open archives and compressed streams at most N layers deep (a .tar.gz is two layers).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    max_archive_depth: usize,
+    /// Stop an archive or compressed input after SIZE decompressed bytes in all (e.g. 16G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16G")]
+    max_archive_size: u64,
+    /// Stop any one archive member or compressed stream after SIZE decompressed bytes.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
+    max_archive_entry_size: u64,
+    /// Stop a compressed stream or member inflating more than N:1 (past its first MiB).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_compression_ratio: u64,
+    /// Stop an archive input after N members, all layers counted.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_archive_entries: u64,
+    /// Backup check: pass only if every member is encrypted (age, OpenPGP, OpenSSL, LUKS, zip
+    /// AES/ZipCrypto, encrypted rar) or holds no secret; else list the plaintext members holding
+    /// secrets and exit 1.
+    #[arg(long)]
+    require_encrypted: bool,
 }
 
 /// Parses `123`, `10K`, `50M`, `2G` (powers of 1024).
@@ -217,10 +238,14 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
         progress: !args.no_progress,
         pre_skipped: BTreeMap::new(),
         suppressor,
+        archive: archive_limits(&args),
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {
         engine::print_summary(&summary);
+    }
+    if args.require_encrypted && purpose == Purpose::Scan {
+        return Ok(backup_verdict(&summary));
     }
     Ok(if summary.findings > 0 && purpose == Purpose::Scan {
         exit::FINDINGS
@@ -282,6 +307,45 @@ fn reporter(args: &ScanArgs, purpose: Purpose) -> Result<Box<dyn Reporter>> {
         reporters.push(report::build(spec.format, Style { show_secrets: args.show_secrets, color }, out));
     }
     Ok(if reporters.len() == 1 { reporters.remove(0) } else { Box::new(report::Tee::new(reporters)) })
+}
+
+/// The archive budgets from their flags.
+fn archive_limits(args: &ScanArgs) -> Limits {
+    Limits {
+        max_depth: args.max_archive_depth,
+        max_total: args.max_archive_size,
+        max_entry: args.max_archive_entry_size,
+        max_ratio: args.max_compression_ratio,
+        max_entries: args.max_archive_entries,
+    }
+}
+
+/// The `--require-encrypted` verdict on stderr: fails (1) when a plaintext member holds a
+/// secret, naming each; is incomplete (3) when a member could not be read or verified (an
+/// unopened 7z, a budget, damage); passes (0) when every member is encrypted or secret-free.
+fn backup_verdict(s: &crate::summary::Summary) -> u8 {
+    let count = |reason: &str| s.skipped.get(reason).copied().unwrap_or(0);
+    let (encrypted, opaque) = (count(ENCRYPTED), count(OPAQUE));
+    if !s.findings_by_location.is_empty() {
+        eprintln!("leakscan: backup check FAILED: {} plaintext member(s) hold secrets:", s.findings_by_location.len());
+        for (location, n) in &s.findings_by_location {
+            eprintln!("  {location} ({n} finding{})", if *n == 1 { "" } else { "s" });
+        }
+        return exit::FINDINGS;
+    }
+    if opaque > 0 || !s.complete {
+        eprintln!(
+            "leakscan: backup check INCOMPLETE: {opaque} archive(s) not opened and {} read problem(s): \
+             no secret found, but not every member was verified",
+            s.incomplete_reasons.values().sum::<u64>()
+        );
+        return exit::INCOMPLETE;
+    }
+    eprintln!(
+        "leakscan: backup check passed: {encrypted} encrypted member(s), {} plaintext member(s) without secrets",
+        s.files_scanned
+    );
+    exit::CLEAN
 }
 
 /// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,

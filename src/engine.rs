@@ -53,6 +53,8 @@ pub struct Plan {
     pub pre_skipped: BTreeMap<String, u64>,
     /// Allowlists, baseline and ignore file applied to findings before they are reported.
     pub suppressor: Suppressor,
+    /// Archive budgets and nesting depth.
+    pub archive: source::archive::Limits,
 }
 
 /// Runs the scan and returns its summary (already given to the reporter).
@@ -60,7 +62,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let signalled = install_signal_handlers(&stop);
-    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped, suppressor } = plan;
+    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped, suppressor, archive } =
+        plan;
     let tally = Arc::new(Tally::default());
     let marker_suppressed = Arc::new(AtomicU64::new(0));
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
@@ -90,7 +93,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let (producer_tally, producer_stop) = (Arc::clone(&tally), Arc::clone(&stop));
     std::thread::spawn(move || {
         let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
-        let ctx = Context { chunker: &chunker, tally: &producer_tally, push: &push, stop: &producer_stop };
+        let ctx =
+            Context { chunker: &chunker, tally: &producer_tally, push: &push, stop: &producer_stop, limits: &archive };
         for input in &inputs {
             if ctx.is_stopping() {
                 break;
@@ -117,6 +121,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                     }
                     summary.findings += 1;
                     *summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
+                    *summary.findings_by_location.entry(f.location()).or_insert(0) += 1;
                     if let Err(e) = reporter.finding(&f) {
                         if e.kind() == std::io::ErrorKind::BrokenPipe {
                             broken_pipe = true;

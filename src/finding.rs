@@ -175,13 +175,18 @@ impl Finding {
     /// [`set_fingerprint_key`]) of rule id, location and secret value — never the line, so
     /// moving or re-indenting a secret keeps its fingerprint. 32 hex characters.
     pub fn fingerprint(&self) -> String {
-        let location = match (self.origin.path(), FINGERPRINT_ROOT.get()) {
-            (Some(path), Some((root, cwd))) => {
+        // The file part of the location is made project-relative; an archive chain keeps its
+        // member names (`backup.tar.gz!home/app/.env`).
+        let mut location = self.origin.display_bytes();
+        if let (Some(path), Some((root, cwd))) = (self.origin.path(), FINGERPRINT_ROOT.get()) {
+            let shown = crate::chunk::path_bytes(path);
+            if location.starts_with(&shown) {
                 let abs = crate::config::absolute(cwd, path);
-                crate::chunk::path_bytes(abs.strip_prefix(root).unwrap_or(&abs))
+                let mut rel = crate::chunk::path_bytes(abs.strip_prefix(root).unwrap_or(&abs));
+                rel.extend_from_slice(&location[shown.len()..]);
+                location = rel;
             }
-            _ => self.origin.display_bytes(),
-        };
+        }
         let parts: [&[u8]; 5] = [self.rule.id.as_bytes(), &[0], &location, &[0], self.secret.expose()];
         let digest: Vec<u8> = match FINGERPRINT_KEY.get() {
             Some(key) => {

@@ -17,6 +17,9 @@ pub struct Summary {
     pub findings: u64,
     /// Findings per rule id.
     pub findings_by_rule: BTreeMap<String, u64>,
+    /// Findings per location (a file, or an archive member chain such as `b.tar.gz!app/.env`).
+    #[serde(skip)]
+    pub findings_by_location: BTreeMap<String, u64>,
     /// Findings or files suppressed, by cause ("inline marker", "allowlisted path", …).
     pub suppressed: BTreeMap<String, u64>,
     /// False when something the user asked to scan was not (fully) read.

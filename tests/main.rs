@@ -2,6 +2,7 @@
 
 mod util;
 
+mod archive;
 mod formats;
 mod gitleaks;
 mod large;
