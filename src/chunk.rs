@@ -22,30 +22,106 @@ pub enum Origin {
     },
     /// Standard input.
     Stdin,
+    /// A file's content in git history, as first introduced by `commit` at `path`.
+    Blob {
+        /// The commit that introduced this content.
+        commit: Arc<CommitMeta>,
+        /// The path in that commit's tree (repository-relative).
+        path: PathBuf,
+    },
+    /// A commit message.
+    CommitMessage {
+        /// The commit.
+        commit: Arc<CommitMeta>,
+    },
+    /// An annotated tag's message.
+    TagMessage {
+        /// The tag name (`v1.0`) or, for an unreferenced tag object, its id.
+        tag: String,
+    },
+    /// A git object reachable from no commit (`--all-objects`) or a tag pointing at a blob.
+    Object {
+        /// The object id, hex.
+        id: String,
+    },
+    /// A file as staged in the git index (what the next commit would record).
+    Staged {
+        /// The repository-relative path.
+        path: PathBuf,
+    },
+}
+
+/// What a finding shows of the commit that introduced it. Plain data: no git types.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CommitMeta {
+    /// Full commit id, hex.
+    pub id: String,
+    /// Author name (lossy UTF-8).
+    pub author: String,
+    /// Author email (lossy UTF-8).
+    pub email: String,
+    /// Author date, RFC 3339 in UTC (`2024-05-01T12:00:00Z`).
+    pub date: String,
+}
+
+impl CommitMeta {
+    /// The first 12 hex digits of the commit id.
+    pub fn short(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
+    }
 }
 
 impl Origin {
-    /// The short kind name used in JSON reports (`"file"`, `"stdin"`).
+    /// The short kind name used in JSON reports (`"file"`, `"stdin"`, `"blob"`, …).
     pub fn kind(&self) -> &'static str {
         match self {
             Origin::File { .. } => "file",
             Origin::Stdin => "stdin",
+            Origin::Blob { .. } => "blob",
+            Origin::CommitMessage { .. } => "commit-message",
+            Origin::TagMessage { .. } => "tag-message",
+            Origin::Object { .. } => "object",
+            Origin::Staged { .. } => "staged",
         }
     }
 
-    /// The location as raw bytes, for display after escaping (a path, `<stdin>`).
+    /// The location as raw bytes, for display after escaping: a path, `<stdin>`,
+    /// `COMMIT:path` (git's own `rev:path` syntax), `COMMIT:<commit message>`, `<tag v1>`.
     pub fn display_bytes(&self) -> Vec<u8> {
         match self {
-            Origin::File { path } => path_bytes(path),
+            Origin::File { path } | Origin::Staged { path } => path_bytes(path),
             Origin::Stdin => b"<stdin>".to_vec(),
+            Origin::Blob { commit, path } => [commit.short().as_bytes(), b":", &path_bytes(path)].concat(),
+            Origin::CommitMessage { commit } => format!("{}:<commit message>", commit.short()).into_bytes(),
+            Origin::TagMessage { tag } => format!("<tag {tag}>").into_bytes(),
+            Origin::Object { id } => format!("<object {id}>").into_bytes(),
         }
     }
 
     /// The file path this origin lives in, if any (used for path allowlists and fingerprints).
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Origin::File { path } => Some(path),
-            Origin::Stdin => None,
+            Origin::File { path } | Origin::Blob { path, .. } | Origin::Staged { path } => Some(path),
+            Origin::Stdin | Origin::CommitMessage { .. } | Origin::TagMessage { .. } | Origin::Object { .. } => None,
+        }
+    }
+
+    /// The commit that introduced these bytes, when known.
+    pub fn commit(&self) -> Option<&CommitMeta> {
+        match self {
+            Origin::Blob { commit, .. } | Origin::CommitMessage { commit } => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// What a finding's fingerprint is keyed on besides rule and secret: the path where there
+    /// is one (never a commit id, so rewriting unrelated history keeps fingerprints), else
+    /// the kind of place (`<commit message>`), else the displayed location.
+    pub fn fingerprint_key(&self) -> Vec<u8> {
+        match self {
+            Origin::CommitMessage { .. } => b"<commit message>".to_vec(),
+            Origin::TagMessage { .. } => b"<tag message>".to_vec(),
+            _ => self.path().map(path_bytes).unwrap_or_else(|| self.display_bytes()),
         }
     }
 }

@@ -147,13 +147,14 @@ impl Finding {
         crate::messages::escape(&self.origin.display_bytes())
     }
 
-    /// Stable suppression key: SHA-256 of rule id, location and secret value, never the line,
-    /// so moving or re-indenting a secret keeps its fingerprint. 32 hex characters.
+    /// Stable suppression key: SHA-256 of rule id, location (the path, never a commit id: see
+    /// [`Origin::fingerprint_key`]) and secret value, never the line, so moving or re-indenting
+    /// a secret keeps its fingerprint. 32 hex characters.
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
         h.update(self.rule.id.as_bytes());
         h.update([0]);
-        h.update(self.origin.display_bytes());
+        h.update(self.origin.fingerprint_key());
         h.update([0]);
         h.update(self.secret.expose());
         let digest = h.finalize();

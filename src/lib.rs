@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod entropy;
 pub mod finding;
+pub mod hook;
 pub mod matcher;
 pub mod messages;
 pub mod pack;
