@@ -3,6 +3,7 @@
 mod util;
 
 mod formats;
+mod git;
 mod large;
 mod rules;
 mod scan;

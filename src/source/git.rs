@@ -144,7 +144,11 @@ fn scan_history(ctx: &Context<'_>, repo: &Repository, opts: &GitOptions, h: &His
     if h.all_objects {
         all_objects(repo, &mut walk, &mut starts);
     }
+    let before = ctx.tally.commits.load(Ordering::Relaxed);
     scan_commits(ctx, repo, opts, walk, starts);
+    if ctx.tally.commits.load(Ordering::Relaxed) == before && !ctx.is_stopping() {
+        messages::warn("no commit to scan: the refs or range given select no commit");
+    }
 }
 
 fn push_starts(repo: &Repository, h: &History, walk: &mut Revwalk<'_>, starts: &mut Starts) -> Result<(), git2::Error> {
