@@ -81,6 +81,10 @@ const SKIP_GITLINK: &str = "submodule commit (scan the submodule's own repositor
 
 /// Scans the repository as `opts` asks.
 pub fn scan(ctx: &Context<'_>, opts: &GitOptions) {
+    // Re-hashing every object read (SHA-1 with collision detection) was ~20% of a history
+    // scan's CPU. A corrupt object still fails to inflate or parse and is reported; one that
+    // inflates to other bytes than its id says is scanned as the bytes it holds.
+    git2::opts::strict_hash_verification(false);
     let opened = match &opts.repo {
         Some(path) => Repository::discover(path),
         None => Repository::open_from_env(),
