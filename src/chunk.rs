@@ -30,23 +30,78 @@ pub enum Origin {
         /// (`../../etc/passwd` is just a name). A decompressed stream's name is empty.
         name: Vec<u8>,
     },
+    /// A file's content in git history, as first introduced by `commit` at `path`.
+    Blob {
+        /// The commit that introduced this content.
+        commit: Arc<CommitMeta>,
+        /// The path in that commit's tree (repository-relative).
+        path: PathBuf,
+    },
+    /// A commit message.
+    CommitMessage {
+        /// The commit.
+        commit: Arc<CommitMeta>,
+    },
+    /// An annotated tag's message.
+    TagMessage {
+        /// The tag name (`v1.0`) or, for an unreferenced tag object, its id.
+        tag: String,
+    },
+    /// A git object reachable from no commit (`--all-objects`) or a tag pointing at a blob.
+    Object {
+        /// The object id, hex.
+        id: String,
+    },
+    /// A file as staged in the git index (what the next commit would record).
+    Staged {
+        /// The repository-relative path.
+        path: PathBuf,
+    },
+}
+
+/// What a finding shows of the commit that introduced it. Plain data: no git types.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CommitMeta {
+    /// Full commit id, hex.
+    pub id: String,
+    /// Author name (lossy UTF-8).
+    pub author: String,
+    /// Author email (lossy UTF-8).
+    pub email: String,
+    /// Author date, RFC 3339 in UTC (`2024-05-01T12:00:00Z`).
+    pub date: String,
+    /// The commit message's first line (lossy UTF-8).
+    pub message: String,
+}
+
+impl CommitMeta {
+    /// The first 12 hex digits of the commit id.
+    pub fn short(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
+    }
 }
 
 impl Origin {
-    /// The short kind name used in JSON reports (`"file"`, `"stdin"`, `"entry"`).
+    /// The short kind name used in JSON reports (`"file"`, `"stdin"`, `"entry"`, `"blob"`, …).
     pub fn kind(&self) -> &'static str {
         match self {
             Origin::File { .. } => "file",
             Origin::Stdin => "stdin",
             Origin::Entry { .. } => "entry",
+            Origin::Blob { .. } => "blob",
+            Origin::CommitMessage { .. } => "commit-message",
+            Origin::TagMessage { .. } => "tag-message",
+            Origin::Object { .. } => "object",
+            Origin::Staged { .. } => "staged",
         }
     }
 
-    /// The location as raw bytes, for display after escaping (a path, `<stdin>`, or an archive
-    /// chain `backup.tar.gz!home/app/.env`; a decompressed stream adds nothing to the chain).
+    /// The location as raw bytes, for display after escaping: a path, `<stdin>`, an archive
+    /// chain `backup.tar.gz!home/app/.env` (a decompressed stream adds nothing to the chain),
+    /// `COMMIT:path` (git's own `rev:path` syntax), `COMMIT:<commit message>`, `<tag v1>`.
     pub fn display_bytes(&self) -> Vec<u8> {
         match self {
-            Origin::File { path } => path_bytes(path),
+            Origin::File { path } | Origin::Staged { path } => path_bytes(path),
             Origin::Stdin => b"<stdin>".to_vec(),
             Origin::Entry { outer, name } => {
                 let mut out = outer.display_bytes();
@@ -56,16 +111,42 @@ impl Origin {
                 }
                 out
             }
+            Origin::Blob { commit, path } => [commit.short().as_bytes(), b":", &path_bytes(path)].concat(),
+            Origin::CommitMessage { commit } => format!("{}:<commit message>", commit.short()).into_bytes(),
+            Origin::TagMessage { tag } => format!("<tag {tag}>").into_bytes(),
+            Origin::Object { id } => format!("<object {id}>").into_bytes(),
         }
     }
 
     /// The file path this origin lives in, if any (used for path allowlists and fingerprints):
-    /// for an archive member, the path of the outermost file.
+    /// for an archive member, the path of the outermost file; for git, the repository path.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Origin::File { path } => Some(path),
-            Origin::Stdin => None,
+            Origin::File { path } | Origin::Blob { path, .. } | Origin::Staged { path } => Some(path),
             Origin::Entry { outer, .. } => outer.path(),
+            Origin::Stdin | Origin::CommitMessage { .. } | Origin::TagMessage { .. } | Origin::Object { .. } => None,
+        }
+    }
+
+    /// The commit that introduced these bytes, when known (archive members inherit it).
+    pub fn commit(&self) -> Option<&CommitMeta> {
+        match self {
+            Origin::Blob { commit, .. } | Origin::CommitMessage { commit } => Some(commit),
+            Origin::Entry { outer, .. } => outer.commit(),
+            _ => None,
+        }
+    }
+
+    /// What a finding's fingerprint is keyed on besides rule and secret: the path where there
+    /// is one (never a commit id, so rewriting unrelated history keeps fingerprints) with an
+    /// archive chain's member names, else the kind of place (`<commit message>`), else the
+    /// displayed location.
+    pub fn fingerprint_key(&self) -> Vec<u8> {
+        match self {
+            Origin::CommitMessage { .. } => b"<commit message>".to_vec(),
+            Origin::TagMessage { .. } => b"<tag message>".to_vec(),
+            Origin::Entry { outer, name } => [outer.fingerprint_key(), b"!".to_vec(), name.clone()].concat(),
+            _ => self.path().map(path_bytes).unwrap_or_else(|| self.display_bytes()),
         }
     }
 
@@ -76,30 +157,6 @@ impl Origin {
             _ => 0,
         }
     }
-
-    /// The git commit these bytes were attributed to, if any. `None` for files and stdin; git
-    /// origins return their commit so CI reports (gitlab, gitleaks-json, csv) can name it.
-    pub fn commit(&self) -> Option<&CommitMeta> {
-        match self {
-            Origin::File { .. } | Origin::Stdin => None,
-            Origin::Entry { outer, .. } => outer.commit(),
-        }
-    }
-}
-
-/// Git commit metadata as reports show it (plain strings; `source::git` fills them).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CommitMeta {
-    /// Full hex object id.
-    pub sha: String,
-    /// Author name.
-    pub author: String,
-    /// Author e-mail.
-    pub email: String,
-    /// Author date, RFC 3339 (`2024-05-01T12:00:00Z`).
-    pub date: String,
-    /// Commit message (first line is enough).
-    pub message: String,
 }
 
 impl fmt::Debug for Origin {

@@ -50,6 +50,13 @@ pub struct Cli {
 enum Command {
     /// Scan files, directory trees and stdin (the default command).
     Scan(ScanArgs),
+    /// Scan git history (all refs by default), the staged index, or what a push would send.
+    Git(GitArgs),
+    /// Install the git hooks.
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
     /// List or check rules.
     Rules {
         #[command(subcommand)]
@@ -92,6 +99,69 @@ struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Honour .gitignore, .ignore and .git/info/exclude (by default everything is scanned).
+    #[arg(long)]
+    gitignore: bool,
+    /// Follow symbolic links.
+    #[arg(short = 'L', long)]
+    follow: bool,
+    /// Skip walked files larger than SIZE (e.g. 50M, 2G); explicit paths and stdin are never skipped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// `leakscan git`: which part of a repository.
+#[derive(Debug, Args)]
+struct GitArgs {
+    /// The repository (any path inside it; default: $GIT_DIR or the current directory).
+    #[arg(value_name = "REPO")]
+    repo: Option<PathBuf>,
+    /// Scan exactly what is staged in the index: only lines the next commit would add.
+    #[arg(long, conflicts_with_all = ["pre_push", "reflog", "all_objects", "since", "range", "branch"])]
+    staged: bool,
+    /// Read git's pre-push input on stdin and scan only the commits the push would send.
+    #[arg(long, conflicts_with_all = ["reflog", "all_objects", "since", "range", "branch"])]
+    pre_push: bool,
+    /// Also scan commits that only reflogs remember.
+    #[arg(long)]
+    reflog: bool,
+    /// Also scan unreachable objects (dangling commits, blobs and tags).
+    #[arg(long)]
+    all_objects: bool,
+    /// Only commits not reachable from REV.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["range", "branch"])]
+    since: Option<String>,
+    /// Only commits in A..B.
+    #[arg(long, value_name = "A..B", conflicts_with = "branch")]
+    range: Option<String>,
+    /// Only the history of branch NAME.
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum HookAction {
+    /// Write the pre-commit (or pre-push) hook into the repository's hooks directory.
+    Install {
+        /// Install the pre-push hook instead of pre-commit.
+        #[arg(long)]
+        pre_push: bool,
+        /// Replace a hook leakscan did not write: it is kept as `<hook>.local` and still run.
+        #[arg(long)]
+        force: bool,
+        /// The repository (default: the current directory).
+        #[arg(value_name = "REPO")]
+        repo: Option<PathBuf>,
+    },
+}
+
+/// Options every scanning command shares: output, config, threads, verbosity, archive budgets.
+#[derive(Debug, Args)]
+struct CommonArgs {
     /// Output format: text, json, jsonl, sarif, gitlab, junit, github, csv, gitleaks-json.
     /// Repeat as FORMAT:FILE to write several reports from one scan.
     #[arg(short, long, value_name = "FORMAT[:FILE]", value_parser = FormatSpec::parse)]
@@ -102,18 +172,9 @@ struct ScanArgs {
     /// Print secrets in full (they are redacted by default everywhere).
     #[arg(long)]
     show_secrets: bool,
-    /// Honour .gitignore, .ignore and .git/info/exclude (by default everything is scanned).
-    #[arg(long)]
-    gitignore: bool,
-    /// Follow symbolic links.
-    #[arg(short = 'L', long)]
-    follow: bool,
     /// Threads (default: all cores).
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<usize>,
-    /// Skip walked files larger than SIZE (e.g. 50M, 2G); explicit paths and stdin are never skipped.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    max_file_size: Option<u64>,
     /// Use this config file (default: .leakscan.toml found walking up to the repository top).
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -181,6 +242,11 @@ pub fn main() -> u8 {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Scan(args)) => scan(args, Purpose::Scan),
+        Some(Command::Git(args)) => git_command(args),
+        Some(Command::Hook { action: HookAction::Install { pre_push, force, repo } }) => {
+            let hook = if pre_push { crate::hook::Hook::PrePush } else { crate::hook::Hook::PreCommit };
+            crate::hook::install(repo.as_deref(), hook, force)
+        }
         Some(Command::Rules { action }) => rules_command(action),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
         None => scan(cli.scan, Purpose::Scan),
@@ -195,6 +261,54 @@ pub fn main() -> u8 {
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
+    let walk = |threads, exclude| crate::source::fs::WalkOptions {
+        gitignore: args.gitignore,
+        follow: args.follow,
+        max_file_size: args.max_file_size,
+        threads,
+        exclude,
+    };
+    run(&args.common, purpose, |_, _| Ok(inputs(&args.paths)), walk)
+}
+
+fn git_command(args: GitArgs) -> Result<u8> {
+    use crate::source::git::{GitOptions, History, Mode, PushUpdate, Scope};
+    let mode = if args.staged {
+        Mode::Staged
+    } else if args.pre_push {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| anyhow!("reading stdin: {e}"))?;
+        Mode::PrePush(PushUpdate::parse_all(&text).map_err(|e| anyhow!("{e}"))?)
+    } else {
+        let scope = match (args.since, args.range, args.branch) {
+            (Some(rev), _, _) => Scope::Since(rev),
+            (_, Some(range), _) => Scope::Range(range),
+            (_, _, Some(name)) => Scope::Branch(name),
+            _ => Scope::All,
+        };
+        Mode::History(History { scope, reflog: args.reflog, all_objects: args.all_objects })
+    };
+    let repo = args.repo;
+    let git_inputs =
+        move |threads, exclude| Ok(vec![Input::Git(Arc::new(GitOptions { repo, mode, threads, exclude }))]);
+    let walk = |threads, exclude| crate::source::fs::WalkOptions {
+        gitignore: false,
+        follow: false,
+        max_file_size: None,
+        threads,
+        exclude,
+    };
+    run(&args.common, Purpose::Scan, git_inputs, walk)
+}
+
+/// Builds the plan from the shared options, the inputs and walk options (both given the
+/// thread count and the config's exclusion), runs it, and maps the summary to an exit code.
+fn run(
+    args: &CommonArgs,
+    purpose: Purpose,
+    inputs: impl FnOnce(usize, Exclude) -> Result<Vec<Input>>,
+    walk: impl FnOnce(usize, Exclude) -> crate::source::fs::WalkOptions,
+) -> Result<u8> {
     messages::set_verbosity(if args.quiet {
         Verbosity::Quiet
     } else if args.verbose {
@@ -221,24 +335,22 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
         Purpose::CreateBaseline => None,
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
-    let reporter = reporter(&args, purpose)?;
+    let reporter = reporter(args, purpose)?;
+    let limit = config.as_ref().and_then(|c| c.limits.max_file_size);
+    let exclude = exclusion(config, cwd);
+    let mut walk = walk(threads, Arc::clone(&exclude));
+    walk.max_file_size = walk.max_file_size.or(limit);
     let plan = Plan {
         matcher,
-        inputs: inputs(&args.paths),
-        walk: crate::source::fs::WalkOptions {
-            gitignore: args.gitignore,
-            follow: args.follow,
-            max_file_size: args.max_file_size.or_else(|| config.as_ref().and_then(|c| c.limits.max_file_size)),
-            threads,
-            exclude: exclusion(config, cwd),
-        },
+        inputs: inputs(threads, exclude)?,
+        walk,
         chunker: Chunker::default(),
         threads,
         reporter,
         progress: !args.no_progress,
         pre_skipped: BTreeMap::new(),
         suppressor,
-        archive: archive_limits(&args),
+        archive: archive_limits(args),
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {
@@ -265,7 +377,7 @@ enum Purpose {
 
 /// The reporter for the `--format` requests: one, or a [`report::Tee`] over several. Each
 /// report file is created before the scan starts, so a bad path fails before any work.
-fn reporter(args: &ScanArgs, purpose: Purpose) -> Result<Box<dyn Reporter>> {
+fn reporter(args: &CommonArgs, purpose: Purpose) -> Result<Box<dyn Reporter>> {
     let default = [FormatSpec { format: Format::Text, file: None }];
     let baseline = [FormatSpec { format: Format::Baseline, file: None }];
     let specs: &[FormatSpec] = match purpose {
@@ -310,7 +422,7 @@ fn reporter(args: &ScanArgs, purpose: Purpose) -> Result<Box<dyn Reporter>> {
 }
 
 /// The archive budgets from their flags.
-fn archive_limits(args: &ScanArgs) -> Limits {
+fn archive_limits(args: &CommonArgs) -> Limits {
     Limits {
         max_depth: args.max_archive_depth,
         max_total: args.max_archive_size,

@@ -31,6 +31,8 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input.
     Stdin,
+    /// A git repository's history, index or pushed commits.
+    Git(Arc<source::git::GitOptions>),
 }
 
 /// Everything a scan needs, built once by `cli`.
@@ -102,6 +104,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             match input {
                 Input::Stdin => source::stdin::scan(&ctx),
                 Input::Path(path) => source::fs::scan_path(&ctx, path, &walk),
+                Input::Git(git) => source::git::scan(&ctx, git),
             }
         }
     });
@@ -151,6 +154,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     }
     summary.files_scanned = tally.files.load(Ordering::Relaxed);
     summary.bytes_scanned = tally.bytes.load(Ordering::Relaxed);
+    summary.commits_scanned = tally.commits.load(Ordering::Relaxed);
     for (reason, n) in tally.skipped() {
         *summary.skipped.entry(reason).or_insert(0) += n;
     }
@@ -241,6 +245,12 @@ pub fn print_summary(s: &Summary) {
         plural(s.findings, "finding"),
     );
     let list = |m: &BTreeMap<String, u64>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+    if s.commits_scanned > 0 {
+        eprintln!(
+            "leakscan: git: {} (inputs: each unique blob once, plus messages)",
+            plural(s.commits_scanned, "commit")
+        );
+    }
     if !s.skipped.is_empty() {
         eprintln!("leakscan: skipped {}: {}", plural(s.skipped.values().sum(), "file"), list(&s.skipped));
     }

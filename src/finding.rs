@@ -172,13 +172,19 @@ impl Finding {
     }
 
     /// Stable suppression key: SHA-256 (HMAC-SHA-256 when a key was set with
-    /// [`set_fingerprint_key`]) of rule id, location and secret value — never the line, so
-    /// moving or re-indenting a secret keeps its fingerprint. 32 hex characters.
+    /// [`set_fingerprint_key`]) of rule id, location (the path, never a commit id: see
+    /// [`Origin::fingerprint_key`]) and secret value — never the line, so moving or
+    /// re-indenting a secret keeps its fingerprint. 32 hex characters.
     pub fn fingerprint(&self) -> String {
-        // The file part of the location is made project-relative; an archive chain keeps its
-        // member names (`backup.tar.gz!home/app/.env`).
-        let mut location = self.origin.display_bytes();
-        if let (Some(path), Some((root, cwd))) = (self.origin.path(), FINGERPRINT_ROOT.get()) {
+        // A file on disk (or the archive holding the bytes) is made project-relative; an
+        // archive chain keeps its member names (`backup.tar.gz!home/app/.env`); git paths are
+        // repository-relative already.
+        let mut location = self.origin.fingerprint_key();
+        let mut outermost: &Origin = &self.origin;
+        while let Origin::Entry { outer, .. } = outermost {
+            outermost = outer;
+        }
+        if let (Origin::File { path }, Some((root, cwd))) = (outermost, FINGERPRINT_ROOT.get()) {
             let shown = crate::chunk::path_bytes(path);
             if location.starts_with(&shown) {
                 let abs = crate::config::absolute(cwd, path);

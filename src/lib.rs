@@ -16,6 +16,7 @@ pub mod engine;
 pub mod entropy;
 pub mod finding;
 pub mod gitleaks;
+pub mod hook;
 pub mod matcher;
 pub mod messages;
 pub mod pack;

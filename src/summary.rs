@@ -11,6 +11,8 @@ pub struct Summary {
     pub files_scanned: u64,
     /// Bytes read.
     pub bytes_scanned: u64,
+    /// Git commits visited (`leakscan git`).
+    pub commits_scanned: u64,
     /// Files not read on purpose, by reason ("symlink (not followed; use --follow)", …).
     pub skipped: BTreeMap<String, u64>,
     /// Findings reported.

@@ -4,6 +4,7 @@ mod util;
 
 mod archive;
 mod formats;
+mod git;
 mod gitleaks;
 mod large;
 mod reports;

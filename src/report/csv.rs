@@ -64,7 +64,7 @@ impl Reporter for Csv {
                 f.end_column.to_string(),
                 f.secret_text(self.style.show_secrets),
                 format!("{:.3}", f.entropy),
-                f.origin.commit().map(|c| c.sha.clone()).unwrap_or_default(),
+                f.origin.commit().map(|c| c.id.clone()).unwrap_or_default(),
                 f.fingerprint(),
                 f.rule.tags.join(" "),
             ];

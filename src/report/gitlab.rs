@@ -85,7 +85,7 @@ fn scan(summary: &Summary) -> Value {
 /// One vulnerability.
 fn vulnerability(f: &Finding, show: bool) -> Value {
     let commit = match f.origin.commit() {
-        Some(c) => json!({ "sha": c.sha, "author": c.author, "date": c.date, "message": c.message }),
+        Some(c) => json!({ "sha": c.id, "author": c.author, "date": c.date, "message": c.message }),
         None => json!({ "sha": NO_COMMIT }),
     };
     let mut identifier = json!({
@@ -121,7 +121,7 @@ fn stable_id(f: &Finding) -> String {
         h.update(part);
         h.update([0]);
     }
-    h.update(f.origin.commit().map_or("", |c| c.sha.as_str()).as_bytes());
+    h.update(f.origin.commit().map_or("", |c| c.id.as_str()).as_bytes());
     let mut b: [u8; 16] = h.finalize()[..16].try_into().unwrap_or([0; 16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;

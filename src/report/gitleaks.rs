@@ -55,7 +55,7 @@ fn record(f: &Finding, show: bool) -> Value {
     let (start_column, end_column) = gitleaks_columns(f, prefix.len() as u64, suffix.len() as u64);
     let escape = crate::messages::escape;
     let matched = format!("{}{}{}", escape(prefix), f.secret_text(show), escape(suffix));
-    let sha = field(|c| &c.sha);
+    let sha = field(|c| &c.id);
     let fingerprint = if sha.is_empty() {
         format!("{file}:{}:{}", f.rule.id, f.line)
     } else {

@@ -3,7 +3,10 @@
 //! findings sorted by location and offset. Depends on `report`, `finding`, `summary`.
 
 use super::{Reporter, Style};
+use crate::chunk::path_bytes;
+use crate::chunk::Origin;
 use crate::finding::Finding;
+use crate::messages::escape;
 use crate::summary::Summary;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -32,14 +35,20 @@ impl Json {
     }
 }
 
-/// The JSON object for one finding (shared with other JSON-based formats).
+/// The JSON object for one finding (shared with other JSON-based formats). Git findings also
+/// carry `commit`, `author`, `email` and `date` (of the commit that introduced the secret).
 pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
-    json!({
+    let mut v = json!({
         "type": "finding",
         "rule": f.rule.id,
         "rule_name": f.rule.name,
         "confidence": f.rule.confidence.as_str(),
-        "path": f.location(),
+        // Git findings show the path inside the repository (the commit is its own field);
+        // everything else shows its location (an archive chain keeps its member names).
+        "path": match &*f.origin {
+            Origin::Blob { path, .. } | Origin::Staged { path } => escape(&path_bytes(path)),
+            _ => f.location(),
+        },
         "origin": { "kind": f.origin.kind(), "location": f.location() },
         "line": f.line,
         "column": f.column,
@@ -52,7 +61,13 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
         "entropy": (f.entropy * 1000.0).round() / 1000.0,
         "context": f.context_text(show_secrets),
         "fingerprint": f.fingerprint(),
-    })
+    });
+    if let (Some(c), Value::Object(map)) = (f.origin.commit(), &mut v) {
+        for (key, value) in [("commit", &c.id), ("author", &c.author), ("email", &c.email), ("date", &c.date)] {
+            map.insert(key.into(), json!(value));
+        }
+    }
+    v
 }
 
 /// The JSON object for the summary.

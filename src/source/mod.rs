@@ -1,5 +1,6 @@
-//! Sources turn inputs into chunks: the directory walk (`fs`), standard input (`stdin`) and
-//! archives and compressed streams (`archive`), plus [`sniff`], the one content-type decision.
+//! Sources turn inputs into chunks: the directory walk (`fs`), standard input (`stdin`), git
+//! repositories (`git`), archives and compressed streams (`archive`), plus [`sniff`], the one
+//! content-type decision.
 //!
 //! Invariant: sources push chunks and count what they read or skip; they know nothing of
 //! rules, matching or output. A failure on one input is reported through
@@ -10,6 +11,7 @@
 
 pub mod archive;
 pub mod fs;
+pub mod git;
 pub mod stdin;
 
 use crate::chunk::{Chunk, Chunker, Content, Origin};
@@ -26,6 +28,8 @@ pub struct Tally {
     pub files: AtomicU64,
     /// Bytes read.
     pub bytes: AtomicU64,
+    /// Git commits visited.
+    pub commits: AtomicU64,
     skipped: Mutex<BTreeMap<String, u64>>,
 }
 
