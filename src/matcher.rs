@@ -6,7 +6,7 @@
 //! report a secret twice. Depends on `rules`, `chunk`, `finding`, `entropy`.
 
 use crate::chunk::{count_lines, Chunk, Content, Origin};
-use crate::finding::{Finding, Secret, CONTEXT_CAP};
+use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
 use crate::rules::Rule;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{anyhow, Result};
@@ -36,6 +36,8 @@ pub struct Suppressed {
 struct Hit {
     rule: u32,
     secret: Range<usize>,
+    /// The secret failed the rule's checksum: reported at low confidence.
+    unverified: bool,
 }
 
 /// Markers that allow every secret on their own line.
@@ -172,8 +174,10 @@ impl Matcher {
                 continue;
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
-            if is_kept(rule, &data[secret.clone()]) {
-                hits.push(Hit { rule: r, secret });
+            let value = &data[secret.clone()];
+            if is_kept(rule, value) && !(rule.generic_value && names_no_secret(&data[m.start()..secret.start])) {
+                let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
+                hits.push(Hit { rule: r, secret, unverified });
             }
         }
     }
@@ -186,7 +190,7 @@ impl Matcher {
         for hit in hits {
             if let Some(last) = kept.last_mut() {
                 if hit.secret.start < last.secret.end {
-                    let rank = |h: &Hit| (self.rules[h.rule as usize].info.confidence, h.secret.len());
+                    let rank = |h: &Hit| (self.info(h).confidence, h.secret.len());
                     if rank(&hit) > rank(last) {
                         *last = hit;
                     }
@@ -196,6 +200,16 @@ impl Matcher {
             kept.push(hit);
         }
         kept
+    }
+
+    /// The rule as reported for a hit (its low-confidence twin when the checksum failed).
+    fn info(&self, hit: &Hit) -> &Arc<RuleInfo> {
+        let rule = &self.rules[hit.rule as usize];
+        if hit.unverified {
+            &rule.unverified
+        } else {
+            &rule.info
+        }
     }
 
     /// Builds the finding for a hit; `cursor` = (data index, line there), advanced
@@ -233,7 +247,7 @@ impl Matcher {
             .unwrap_or(0)
             .min(8);
         Finding {
-            rule: Arc::clone(&rule.info),
+            rule: Arc::clone(self.info(hit)),
             origin: Arc::clone(&chunk.origin),
             offset: abs,
             line,
@@ -267,12 +281,143 @@ pub fn secret_span(rule: &Rule, data: &[u8], matched: Range<usize>, caps: &mut O
         .map_or(matched, |span| span.range())
 }
 
-/// The secret filters every match passes: non-empty, entropy floor, checksum, not a placeholder.
+/// The secret filters every match passes: non-empty, entropy floor, not a placeholder, and for
+/// generic assignments not an identifier. (A failed checksum does not drop a match: the
+/// finding is reported at low confidence.)
 pub fn is_kept(rule: &Rule, secret: &[u8]) -> bool {
     !secret.is_empty()
         && crate::entropy::shannon(secret) >= rule.min_entropy
-        && rule.checksum.is_none_or(|c| c.is_valid(secret))
         && !is_placeholder(secret)
+        && (!rule.generic_value || !is_identifier_value(secret))
+}
+
+/// Values on the right of `token = …`/`password: …` that are identifiers or code, not secrets:
+/// UUIDs (request, change and idempotency tokens), numbers, short hex ids, and words such as
+/// `None`, `null`, `true`, `password`, `required`.
+pub fn is_identifier_value(value: &[u8]) -> bool {
+    let is_uuid = value.len() == 36
+        && value.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    if is_uuid || value.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-') {
+        return true;
+    }
+    if value.len() <= 16 && value.iter().all(u8::is_ascii_hexdigit) && value.iter().any(u8::is_ascii_alphabetic) {
+        return true;
+    }
+    const WORDS: &[&[u8]] = &[
+        b"none",
+        b"null",
+        b"nil",
+        b"true",
+        b"false",
+        b"undefined",
+        b"password",
+        b"passwd",
+        b"required",
+        b"optional",
+        b"string",
+        b"self",
+        b"empty",
+        b"default",
+        b"hidden",
+        b"unknown",
+        b"missing",
+        b"not-set",
+        b"notset",
+        b"not_set",
+        b"pass",
+        b"guest",
+        b"root",
+        b"postgres",
+    ];
+    let lower = value.to_ascii_lowercase();
+    if WORDS.iter().any(|w| lower == *w) {
+        return true;
+    }
+    // Code and markup rather than a value: `$var`, `#{interp}`, `#selector`, `/path`, `./x`,
+    // `&lt;…&gt;`, a URL, a UI label ending in `:`, a dotted reference such as `env.DB_PASSWORD`.
+    const CODE: &[&[u8]] = &[b"#{", b"&lt;", b"://", b"()"];
+    let anchor = value[0] == b'#' && value[1..].iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'));
+    if anchor
+        || matches!(value[0], b'$' | b'/' | b'.' | b'%' | b'@' | b'+' | b'\'' | b'"')
+        || matches!(value[value.len() - 1], b':' | b'(' | b'+' | b'\'' | b'"')
+        || value.starts_with(b"arn:")
+        || (value.contains(&b'/') && lower_contains_password(value))
+        || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
+    {
+        return true;
+    }
+    is_dotted_reference(value) || is_secret_name(&lower)
+}
+
+/// An identifier that names a secret rather than holding one: `MyDatabaseSecret`,
+/// `aws_secret_access_key`, `TwilioAuthToken`.
+fn is_secret_name(lower: &[u8]) -> bool {
+    lower.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
+}
+
+fn lower_contains_password(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    memchr::memmem::find(&lower, b"passw").is_some()
+}
+
+/// For generic assignments: the name assigned to (the match before the value) is a known
+/// non-secret — pagination, idempotency and change tokens of cloud APIs (`NextToken`,
+/// `ClientToken`), references to a secret (`SecretId`, `SecretArn`), token metadata.
+pub fn names_no_secret(key: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"nexttoken",
+        b"pagetoken",
+        b"paginationtoken",
+        b"continuationtoken",
+        b"changetoken",
+        b"idempotencytoken",
+        b"clientrequesttoken",
+        b"requesttoken",
+        b"purchasetoken",
+        b"sequencetoken",
+        b"forwardtoken",
+        b"backwardtoken",
+        b"importtoken",
+        b"exporttoken",
+        b"producttoken",
+        b"synctoken",
+        b"resumetoken",
+        b"secretid",
+        b"secretarn",
+        b"secretname",
+        b"secretref",
+        b"tokenprefix",
+        b"tokentype",
+        b"tokenurl",
+        b"tokenendpoint",
+        b"tokenuri",
+        b"passwordpolicy",
+        b"passwordlength",
+    ];
+    let squashed: Vec<u8> = key.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
+    NAMES.iter().any(|n| memchr::memmem::find(&squashed, n).is_some())
+}
+
+/// `a.b`, `env.DB_PASSWORD`, `settings.SECRET`: identifiers joined by dots.
+fn is_dotted_reference(value: &[u8]) -> bool {
+    // Tokens such as `hvs.CAES…`, `sk.eyJ1…` or `dt0c01.…` are dotted too, but carry digits.
+    if value.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut parts = 0;
+    for part in value.split(|&b| b == b'.') {
+        let ident = matches!(part.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
+            && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if !ident {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2
 }
 
 /// Obvious placeholders and documentation values: one or two repeated characters, template
@@ -308,13 +453,25 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         b"sample",
         b"${",
         b"{{",
-        b"%(",
         b"0123456789",
         b"1234567890",
         b"abcdefghij",
+        b"abcdefg1",
+        b"a1b2c3d4",
+        b"1a2b3c4d",
     ];
     let lower = secret.to_ascii_lowercase();
-    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some()) || has_format_field(secret)
+}
+
+/// A Python `%(name)s` format field (Django keys may hold `%(` by chance, so the word alone
+/// is not enough).
+fn has_format_field(secret: &[u8]) -> bool {
+    memchr::memmem::find_iter(secret, b"%(").any(|at| {
+        let rest = &secret[at + 2..];
+        let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        name > 0 && rest.get(name) == Some(&b')')
+    })
 }
 
 /// `$NAME`, `${...}` or `$(...)`: a shell/template variable, not a value. (`$2y$10$…` bcrypt
