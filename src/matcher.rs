@@ -352,10 +352,10 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
     is_dotted_reference(value) || is_secret_name(&lower)
 }
 
-/// An identifier that names a secret rather than holding one: `MyDatabaseSecret`,
+/// A digit-free identifier that names a secret rather than holding one: `MyDatabaseSecret`,
 /// `aws_secret_access_key`, `TwilioAuthToken`.
 fn is_secret_name(lower: &[u8]) -> bool {
-    lower.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    lower.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
         && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
 }
 
