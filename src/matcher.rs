@@ -341,7 +341,7 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
     const CODE: &[&[u8]] = &[b"#{", b"&lt;", b"://", b"()"];
     let anchor = value[0] == b'#' && value[1..].iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'));
     if anchor
-        || matches!(value[0], b'$' | b'/' | b'.' | b'%' | b'@' | b'+' | b'\'' | b'"')
+        || matches!(value[0], b'$' | b'/' | b'{' | b'[' | b'.' | b'%' | b'@' | b'+' | b'\'' | b'"')
         || matches!(value[value.len() - 1], b':' | b'(' | b'+' | b'\'' | b'"')
         || value.starts_with(b"arn:")
         || (value.contains(&b'/') && lower_contains_password(value))
@@ -349,7 +349,16 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
     {
         return true;
     }
-    is_dotted_reference(value) || is_secret_name(&lower)
+    is_dotted_reference(value) || is_secret_name(&lower) || is_constant_name(value, &lower)
+}
+
+/// A constant or enum name that mentions a password: `FORCE_CHANGE_PASSWORD`,
+/// `no-password-required` (but not `thisismypassword`, nor `myPassword`, a value in
+/// connection-string templates that people do fill in literally).
+fn is_constant_name(value: &[u8], lower: &[u8]) -> bool {
+    let word = memchr::memmem::find(lower, b"passw").is_some();
+    let separated = value.iter().any(|b| matches!(b, b'_' | b'-'));
+    word && separated && value.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
 }
 
 /// A digit-free identifier that names a secret rather than holding one: `MyDatabaseSecret`,
@@ -461,7 +470,16 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         b"1a2b3c4d",
     ];
     let lower = secret.to_ascii_lowercase();
-    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some()) || has_format_field(secret)
+    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+        || has_format_field(secret)
+        || starts_with_brace_field(secret)
+}
+
+/// `{name}…`: a Python `str.format` / template field standing for the value.
+fn starts_with_brace_field(secret: &[u8]) -> bool {
+    let Some(rest) = secret.strip_prefix(b"{") else { return false };
+    let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+    name > 0 && rest.get(name) == Some(&b'}')
 }
 
 /// A Python `%(name)s` format field (Django keys may hold `%(` by chance, so the word alone
@@ -567,13 +585,48 @@ binary = false
     }
 
     #[test]
+    fn generic_values_and_names() {
+        for v in [
+            "527c5358-2a1a-4b9e-b1b9-7293b0ddff42",
+            "48205d4ffd7feba3",
+            "None",
+            "env.PERKEEP_TEST_PASSWORD",
+            "$PRECOMPILE_PASSWORD",
+            "#add-password",
+            "arn:aws:iam::aws:policy/IAMUserChangePassword",
+            "MyTestDatabaseSecret",
+            "Password:",
+            "FORCE_CHANGE_PASSWORD",
+            "{\\\"username\\\":\\\"david\\\"}",
+        ] {
+            assert!(is_identifier_value(v.as_bytes()), "{v}");
+        }
+        for v in ["hunter22", "Secret123", "#gets0m3", "hvs.CAESIJx9q2", "open-sesame", "sk.eyJ1IjoiYSJ9.x1"] {
+            assert!(!is_identifier_value(v.as_bytes()), "{v}");
+        }
+        assert!(names_no_secret(b"\"NextToken\": \""));
+        assert!(names_no_secret(b"\"SecretId\": \""));
+        assert!(!names_no_secret(b"SLACK_TOKEN=\""));
+        assert!(!names_no_secret(b"VAULT_CLIENT_TOKEN=\""));
+    }
+
+    #[test]
     fn placeholders() {
-        for p in
-            ["AKIAIOSFODNN7EXAMPLE", "xxxxxxxxxxxx", "${GITHUB_TOKEN}", "<your-token>", "changeme123", "$SECRET_KEY"]
-        {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "xxxxxxxxxxxx",
+            "${GITHUB_TOKEN}",
+            "<your-token>",
+            "changeme123",
+            "$SECRET_KEY",
+            "{auth_token}'",
+            "%(password)s",
+        ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["q8Zr4kLm2pXw", "ghp_R2d9Kx0LmQ", "$2y$10$N9qo8uLOickgx2ZMRZoMye", "$krb5tgs$23$*user$"] {
+        for s in
+            ["q8Zr4kLm2pXw", "ghp_R2d9Kx0LmQ", "$2y$10$N9qo8uLOickgx2ZMRZoMye", "$krb5tgs$23$*user$", "_du9e^!%(^+=gr@"]
+        {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }
