@@ -35,7 +35,7 @@ impl Confidence {
 }
 
 /// What reporters need to know about a rule (the compiled rule lives in `rules`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RuleInfo {
     /// Stable kebab-case id.
     pub id: String,

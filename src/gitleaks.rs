@@ -142,6 +142,7 @@ fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
         max_len: None,
         keyword_scope: Some(KeywordScope::Chunk),
         placeholders: Some(false),
+        generic_value: None,
         references: Vec::new(),
         tags: strings(rule.get("tags")),
         examples: Vec::new(),

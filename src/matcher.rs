@@ -6,7 +6,7 @@
 //! report a secret twice. Depends on `rules`, `chunk`, `finding`, `entropy`.
 
 use crate::chunk::{count_lines, Chunk, Content, Origin};
-use crate::finding::{Finding, Secret, CONTEXT_CAP};
+use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
 use crate::rules::{KeywordScope, Rule};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{anyhow, Result};
@@ -37,6 +37,8 @@ struct Hit {
     rule: u32,
     matched: Range<usize>,
     secret: Range<usize>,
+    /// The secret failed the rule's checksum: reported at low confidence.
+    unverified: bool,
 }
 
 /// Markers that allow every secret on their own line.
@@ -178,24 +180,27 @@ impl Matcher {
                 continue;
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
-            if is_kept(rule, &data[secret.clone()]) {
-                hits.push(Hit { rule: r, matched: m.range(), secret });
+            let value = &data[secret.clone()];
+            if is_kept(rule, value) && !(rule.generic_value && names_no_secret(&data[m.start()..secret.start])) {
+                let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
+                hits.push(Hit { rule: r, matched: m.range(), secret, unverified });
             }
         }
     }
 
-    /// Where secrets found by different rules overlap, keeps the more confident one (a
-    /// specific token rule over the generic keyword rule); rules of equal confidence both
-    /// report (as gitleaks does), so an allowlist on one cannot hide the other. Returns hits
-    /// sorted by secret start.
+    /// Where secrets found by different rules overlap, keeps the most confident (then the
+    /// longest) one: a specific token rule over a generic keyword rule, and one finding per
+    /// secret. (gitleaks configs mark their `generic-*` rules low, so a specific rule wins
+    /// there too and an allowlist on the generic rule cannot hide it.) Returns hits sorted by
+    /// secret start.
     fn resolve_overlaps(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
         hits.sort_by_key(|h| (h.secret.start, h.secret.end));
-        let confidence = |h: &Hit| self.rules[h.rule as usize].info.confidence;
         let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
         for hit in hits {
             if let Some(last) = kept.last_mut() {
-                if hit.secret.start < last.secret.end && confidence(&hit) != confidence(last) {
-                    if confidence(&hit) > confidence(last) {
+                if hit.secret.start < last.secret.end {
+                    let rank = |h: &Hit| (self.info(h).confidence, h.secret.len(), h.matched.len());
+                    if rank(&hit) > rank(last) {
                         *last = hit;
                     }
                     continue;
@@ -204,6 +209,16 @@ impl Matcher {
             kept.push(hit);
         }
         kept
+    }
+
+    /// The rule as reported for a hit (its low-confidence twin when the checksum failed).
+    fn info(&self, hit: &Hit) -> &Arc<RuleInfo> {
+        let rule = &self.rules[hit.rule as usize];
+        if hit.unverified {
+            &rule.unverified
+        } else {
+            &rule.info
+        }
     }
 
     /// Builds the finding for a hit; `cursor` = (data index, line there), advanced
@@ -219,6 +234,7 @@ impl Matcher {
             Some(nl) => chunk.offset + nl as u64 + 1,
             None => chunk.line_start,
         };
+        let line_begin_in_data = memchr::memrchr(b'\n', &data[..start]).map_or(0, |nl| nl + 1);
         let abs = chunk.offset + start as u64;
         let column = abs - line_begin + 1;
         let secret = &data[start..end];
@@ -241,7 +257,7 @@ impl Matcher {
             .unwrap_or(0)
             .min(8);
         Finding {
-            rule: Arc::clone(&rule.info),
+            rule: Arc::clone(self.info(hit)),
             origin: Arc::clone(&chunk.origin),
             offset: abs,
             line,
@@ -254,7 +270,12 @@ impl Matcher {
             before: trim_cr(&data[before_from..start]).to_vec(),
             after: trim_cr(&data[end..after_to]).to_vec(),
             matched: Secret::new(data[hit.matched.clone()].to_vec()),
-            match_around: (start - hit.matched.start.min(start), hit.matched.end.max(end) - end),
+            // The match as shown is clipped to the secret's line (a rule's leading `\s*` may
+            // have run back over the previous line's end).
+            match_around: (
+                start - hit.matched.start.max(line_begin_in_data).min(start),
+                hit.matched.end.max(end) - end,
+            ),
         }
     }
 }
@@ -277,12 +298,153 @@ pub fn secret_span(rule: &Rule, data: &[u8], matched: Range<usize>, caps: &mut O
         .map_or(matched, |span| span.range())
 }
 
-/// The secret filters every match passes: non-empty, entropy floor, checksum, not a placeholder.
+/// The secret filters every match passes: non-empty, entropy floor, not a placeholder, and for
+/// generic assignments not an identifier. (A failed checksum does not drop a match: the
+/// finding is reported at low confidence.)
 pub fn is_kept(rule: &Rule, secret: &[u8]) -> bool {
-    !secret.is_empty()
-        && crate::entropy::shannon(secret) >= rule.min_entropy
-        && rule.checksum.is_none_or(|c| c.is_valid(secret))
-        && !(rule.placeholders && is_placeholder(secret))
+    let dropped = secret.is_empty()
+        || crate::entropy::shannon(secret) < rule.min_entropy
+        || (rule.placeholders && is_placeholder(secret))
+        || (rule.generic_value && is_identifier_value(secret));
+    !dropped
+}
+
+/// Values on the right of `token = …`/`password: …` that are identifiers or code, not secrets:
+/// UUIDs (request, change and idempotency tokens), numbers, short hex ids, and words such as
+/// `None`, `null`, `true`, `password`, `required`.
+pub fn is_identifier_value(value: &[u8]) -> bool {
+    let is_uuid = value.len() == 36
+        && value.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    if is_uuid || value.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-') {
+        return true;
+    }
+    if value.len() <= 16 && value.iter().all(u8::is_ascii_hexdigit) && value.iter().any(u8::is_ascii_alphabetic) {
+        return true;
+    }
+    const WORDS: &[&[u8]] = &[
+        b"none",
+        b"null",
+        b"nil",
+        b"true",
+        b"false",
+        b"undefined",
+        b"password",
+        b"passwd",
+        b"required",
+        b"optional",
+        b"string",
+        b"self",
+        b"empty",
+        b"default",
+        b"hidden",
+        b"unknown",
+        b"missing",
+        b"not-set",
+        b"notset",
+        b"not_set",
+        b"pass",
+        b"guest",
+        b"root",
+        b"postgres",
+    ];
+    let lower = value.to_ascii_lowercase();
+    if WORDS.iter().any(|w| lower == *w) {
+        return true;
+    }
+    // Code and markup rather than a value: `$var`, `#{interp}`, `#selector`, `/path`, `./x`,
+    // `&lt;…&gt;`, a URL, a UI label ending in `:`, a dotted reference such as `env.DB_PASSWORD`.
+    const CODE: &[&[u8]] = &[b"#{", b"&lt;", b"://", b"()"];
+    let anchor = value[0] == b'#' && value[1..].iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'));
+    if anchor
+        || matches!(value[0], b'$' | b'/' | b'{' | b'[' | b'.' | b'%' | b'@' | b'+' | b'\'' | b'"')
+        || matches!(value[value.len() - 1], b':' | b'(' | b'+' | b'\'' | b'"')
+        || value.starts_with(b"arn:")
+        || (value.contains(&b'/') && lower_contains_password(value))
+        || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
+    {
+        return true;
+    }
+    is_dotted_reference(value) || is_secret_name(&lower) || is_constant_name(value, &lower)
+}
+
+/// A constant or enum name that mentions a password: `FORCE_CHANGE_PASSWORD`,
+/// `no-password-required` (but not `thisismypassword`, nor `myPassword`, a value in
+/// connection-string templates that people do fill in literally).
+fn is_constant_name(value: &[u8], lower: &[u8]) -> bool {
+    let word = memchr::memmem::find(lower, b"passw").is_some();
+    let separated = value.iter().any(|b| matches!(b, b'_' | b'-'));
+    word && separated && value.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
+}
+
+/// A digit-free identifier that names a secret rather than holding one: `MyDatabaseSecret`,
+/// `aws_secret_access_key`, `TwilioAuthToken`.
+fn is_secret_name(lower: &[u8]) -> bool {
+    lower.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
+        && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
+}
+
+fn lower_contains_password(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    memchr::memmem::find(&lower, b"passw").is_some()
+}
+
+/// For generic assignments: the name assigned to (the match before the value) is a known
+/// non-secret — pagination, idempotency and change tokens of cloud APIs (`NextToken`,
+/// `ClientToken`), references to a secret (`SecretId`, `SecretArn`), token metadata.
+pub fn names_no_secret(key: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"nexttoken",
+        b"pagetoken",
+        b"paginationtoken",
+        b"continuationtoken",
+        b"changetoken",
+        b"idempotencytoken",
+        b"clientrequesttoken",
+        b"requesttoken",
+        b"purchasetoken",
+        b"sequencetoken",
+        b"forwardtoken",
+        b"backwardtoken",
+        b"importtoken",
+        b"exporttoken",
+        b"producttoken",
+        b"synctoken",
+        b"resumetoken",
+        b"secretid",
+        b"secretarn",
+        b"secretname",
+        b"secretref",
+        b"tokenprefix",
+        b"tokentype",
+        b"tokenurl",
+        b"tokenendpoint",
+        b"tokenuri",
+        b"passwordpolicy",
+        b"passwordlength",
+    ];
+    let squashed: Vec<u8> = key.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
+    NAMES.iter().any(|n| memchr::memmem::find(&squashed, n).is_some())
+}
+
+/// `a.b`, `env.DB_PASSWORD`, `settings.SECRET`: identifiers joined by dots.
+fn is_dotted_reference(value: &[u8]) -> bool {
+    // Tokens such as `hvs.CAES…`, `sk.eyJ1…` or `dt0c01.…` are dotted too, but carry digits.
+    if value.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut parts = 0;
+    for part in value.split(|&b| b == b'.') {
+        let ident = matches!(part.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
+            && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if !ident {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2
 }
 
 /// Obvious placeholders and documentation values: one or two repeated characters, template
@@ -318,13 +480,34 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         b"sample",
         b"${",
         b"{{",
-        b"%(",
         b"0123456789",
         b"1234567890",
         b"abcdefghij",
+        b"abcdefg1",
+        b"a1b2c3d4",
+        b"1a2b3c4d",
     ];
     let lower = secret.to_ascii_lowercase();
     WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+        || has_format_field(secret)
+        || starts_with_brace_field(secret)
+}
+
+/// `{name}…`: a Python `str.format` / template field standing for the value.
+fn starts_with_brace_field(secret: &[u8]) -> bool {
+    let Some(rest) = secret.strip_prefix(b"{") else { return false };
+    let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+    name > 0 && rest.get(name) == Some(&b'}')
+}
+
+/// A Python `%(name)s` format field (Django keys may hold `%(` by chance, so the word alone
+/// is not enough).
+fn has_format_field(secret: &[u8]) -> bool {
+    memchr::memmem::find_iter(secret, b"%(").any(|at| {
+        let rest = &secret[at + 2..];
+        let name = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        name > 0 && rest.get(name) == Some(&b')')
+    })
 }
 
 /// `$NAME`, `${...}` or `$(...)`: a shell/template variable, not a value. (`$2y$10$…` bcrypt
@@ -420,13 +603,48 @@ binary = false
     }
 
     #[test]
+    fn generic_values_and_names() {
+        for v in [
+            "527c5358-2a1a-4b9e-b1b9-7293b0ddff42",
+            "48205d4ffd7feba3",
+            "None",
+            "env.PERKEEP_TEST_PASSWORD",
+            "$PRECOMPILE_PASSWORD",
+            "#add-password",
+            "arn:aws:iam::aws:policy/IAMUserChangePassword",
+            "MyTestDatabaseSecret",
+            "Password:",
+            "FORCE_CHANGE_PASSWORD",
+            "{\\\"username\\\":\\\"david\\\"}",
+        ] {
+            assert!(is_identifier_value(v.as_bytes()), "{v}");
+        }
+        for v in ["hunter22", "Secret123", "#gets0m3", "hvs.CAESIJx9q2", "open-sesame", "sk.eyJ1IjoiYSJ9.x1"] {
+            assert!(!is_identifier_value(v.as_bytes()), "{v}");
+        }
+        assert!(names_no_secret(b"\"NextToken\": \""));
+        assert!(names_no_secret(b"\"SecretId\": \""));
+        assert!(!names_no_secret(b"SLACK_TOKEN=\""));
+        assert!(!names_no_secret(b"VAULT_CLIENT_TOKEN=\""));
+    }
+
+    #[test]
     fn placeholders() {
-        for p in
-            ["AKIAIOSFODNN7EXAMPLE", "xxxxxxxxxxxx", "${GITHUB_TOKEN}", "<your-token>", "changeme123", "$SECRET_KEY"]
-        {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "xxxxxxxxxxxx",
+            "${GITHUB_TOKEN}",
+            "<your-token>",
+            "changeme123",
+            "$SECRET_KEY",
+            "{auth_token}'",
+            "%(password)s",
+        ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["q8Zr4kLm2pXw", "ghp_R2d9Kx0LmQ", "$2y$10$N9qo8uLOickgx2ZMRZoMye", "$krb5tgs$23$*user$"] {
+        for s in
+            ["q8Zr4kLm2pXw", "ghp_R2d9Kx0LmQ", "$2y$10$N9qo8uLOickgx2ZMRZoMye", "$krb5tgs$23$*user$", "_du9e^!%(^+=gr@"]
+        {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }

@@ -55,6 +55,9 @@ pub struct RuleSpec {
     /// Drop obvious placeholders (`EXAMPLE`, `xxxx`, `${VAR}`…; default true). Off for gitleaks
     /// configs, which carry their own allowlists.
     pub placeholders: Option<bool>,
+    /// The secret is the right-hand side of a generic assignment: drop values that are
+    /// identifiers rather than secrets (UUIDs, numbers, short hex ids, code words).
+    pub generic_value: Option<bool>,
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
@@ -89,20 +92,27 @@ pub const MAX_MAX_LEN: usize = 32 << 10;
 pub enum Checksum {
     /// GitHub `ghp_`-style tokens: the last 6 characters are the base62 CRC32 of the 30 before.
     Github,
+    /// npm `npm_` tokens: the same scheme as GitHub's (30 random base62 + 6 base62 CRC32).
+    Npm,
+    /// HTTP Basic credentials: standard base64 that decodes to printable `user:password`.
+    BasicAuth,
 }
 
 impl Checksum {
     fn parse(name: &str) -> Result<Self> {
         match name {
             "github" => Ok(Checksum::Github),
-            other => Err(anyhow!("unknown checksum {other:?} (known: github)")),
+            "npm" => Ok(Checksum::Npm),
+            "basic-auth" => Ok(Checksum::BasicAuth),
+            other => Err(anyhow!("unknown checksum {other:?} (known: github, npm, basic-auth)")),
         }
     }
 
     /// True when `secret` carries a valid checksum.
     pub fn is_valid(self, secret: &[u8]) -> bool {
         match self {
-            Checksum::Github => is_valid_github(secret),
+            Checksum::Github | Checksum::Npm => is_valid_github(secret),
+            Checksum::BasicAuth => is_basic_auth(secret),
         }
     }
 }
@@ -115,6 +125,39 @@ fn is_valid_github(token: &[u8]) -> bool {
     }
     let (random, check) = body.split_at(30);
     base62_6(crc32fast::hash(random)).as_bytes() == check
+}
+
+/// Standard base64 (padding optional) decoding to printable ASCII `user:password`.
+fn is_basic_auth(encoded: &[u8]) -> bool {
+    let Some(decoded) = decode_base64(encoded) else { return false };
+    decoded.contains(&b':') && decoded.len() >= 3 && decoded.iter().all(|b| (0x20..0x7f).contains(b))
+}
+
+/// Decodes standard base64; `None` on a character outside the alphabet or a bad length.
+pub fn decode_base64(encoded: &[u8]) -> Option<Vec<u8>> {
+    let body = encoded.strip_suffix(b"==").or_else(|| encoded.strip_suffix(b"=")).unwrap_or(encoded);
+    if body.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in body {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
 }
 
 /// Base62 (`0-9A-Za-z`) of `n`, left-padded with `0` to 6 characters.
@@ -133,6 +176,11 @@ pub fn base62_6(mut n: u32) -> String {
 pub struct Rule {
     /// What reporters see.
     pub info: Arc<RuleInfo>,
+    /// What reporters see when the secret fails the rule's checksum: the same rule at `low`
+    /// confidence (a failed checksum marks the finding low rather than dropping it).
+    pub unverified: Arc<RuleInfo>,
+    /// See [`RuleSpec::generic_value`].
+    pub generic_value: bool,
     /// The compiled pattern.
     pub regex: Regex,
     /// Capture group of the secret.
@@ -199,8 +247,11 @@ impl Rule {
             references: spec.references.clone(),
             tags: spec.tags.clone(),
         });
+        let unverified = Arc::new(RuleInfo { confidence: Confidence::Low, ..(*info).clone() });
         Ok(Rule {
             info,
+            unverified,
+            generic_value: spec.generic_value.unwrap_or(false),
             regex,
             secret_group,
             keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect(),
@@ -264,6 +315,24 @@ mod tests {
         let mut bad = token.into_bytes();
         bad[39] = if bad[39] == b'A' { b'B' } else { b'A' };
         assert!(!Checksum::Github.is_valid(&bad));
+    }
+
+    #[test]
+    fn basic_auth_checksum() {
+        assert!(Checksum::BasicAuth.is_valid(b"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+        assert!(!Checksum::BasicAuth.is_valid(b"bm9jb2xvbmhlcmU="));
+        assert!(!Checksum::BasicAuth.is_valid(b"not*base64"));
+        assert_eq!(decode_base64(b"YWI6Yw").as_deref(), Some(&b"ab:c"[..]));
+    }
+
+    #[test]
+    fn npm_checksum() {
+        let random = b"Zq8rT2mWx4Lp9sKd3Vb7Nc1Fh6Gj0Y";
+        let token = format!("npm_{}{}", std::str::from_utf8(random).unwrap(), base62_6(crc32fast::hash(random)));
+        assert_eq!(token.len(), 40);
+        assert!(Checksum::Npm.is_valid(token.as_bytes()));
+        assert!(!Checksum::Npm.is_valid(token.replace('Z', "Y").as_bytes()));
+        assert!(!Checksum::Npm.is_valid(b"npm_short"));
     }
 
     #[test]
