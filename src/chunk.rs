@@ -22,6 +22,35 @@ pub enum Origin {
     },
     /// Standard input.
     Stdin,
+    /// One memory segment of a core dump (or of a live process's memory).
+    Segment {
+        /// The dump holding the segment.
+        outer: Arc<Origin>,
+        /// Virtual address of the segment's first byte; a chunk offset adds to it.
+        vaddr: u64,
+        /// What the segment maps and whose memory it is.
+        view: Arc<SegmentView>,
+    },
+    /// Part of a live process read through `/proc`.
+    Process {
+        /// Process id.
+        pid: u32,
+        /// Command name (`/proc/PID/comm`).
+        comm: String,
+        /// `cmdline`, `environ:NAME`, `task/TID/environ:NAME` or `mem`.
+        field: String,
+    },
+}
+
+/// What a memory segment is: its mapping and the process it belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SegmentView {
+    /// The mapped file's path, or `heap`, `stack`, `anon`.
+    pub mapping: String,
+    /// The process id, when the dump says.
+    pub pid: Option<u32>,
+    /// The process name, when the dump says.
+    pub process: Option<String>,
 }
 
 impl Origin {
@@ -30,6 +59,8 @@ impl Origin {
         match self {
             Origin::File { .. } => "file",
             Origin::Stdin => "stdin",
+            Origin::Segment { .. } => "segment",
+            Origin::Process { .. } => "process",
         }
     }
 
@@ -38,6 +69,14 @@ impl Origin {
         match self {
             Origin::File { path } => path_bytes(path),
             Origin::Stdin => b"<stdin>".to_vec(),
+            Origin::Segment { outer, vaddr, view } => {
+                let mut out = outer.display_bytes();
+                out.extend_from_slice(format!("@{vaddr:#x}[").as_bytes());
+                out.extend_from_slice(view.mapping.as_bytes());
+                out.push(b']');
+                out
+            }
+            Origin::Process { pid, comm, field } => format!("/proc/{pid}/{field} ({comm})").into_bytes(),
         }
     }
 
@@ -46,6 +85,8 @@ impl Origin {
         match self {
             Origin::File { path } => Some(path),
             Origin::Stdin => None,
+            Origin::Segment { outer, .. } => outer.path(),
+            Origin::Process { .. } => None,
         }
     }
 }

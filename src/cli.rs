@@ -54,6 +54,9 @@ enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Scan live processes through /proc: environment (per variable), command line, and with
+    /// --mem their readable memory.
+    Proc(ProcArgs),
     /// Record today's findings so later scans report only new ones.
     Baseline {
         #[command(subcommand)]
@@ -76,6 +79,24 @@ enum RulesAction {
         /// Extra rule files (the `rules/*.toml` schema).
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+struct ProcArgs {
+    /// Scan this process (repeatable).
+    #[arg(long = "pid", value_name = "N", required_unless_present = "all")]
+    pids: Vec<u32>,
+    /// Scan every process you can read (the others are counted as skipped).
+    #[arg(long, conflicts_with = "pids")]
+    all: bool,
+    /// Also read the readable memory regions of /proc/PID/maps through /proc/PID/mem.
+    #[arg(long)]
+    mem: bool,
+    /// Most bytes of memory read per process with --mem (e.g. 64M, 1G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
+    mem_budget: u64,
+    #[command(flatten)]
+    scan: ScanArgs,
 }
 
 /// When to colour text output.
@@ -159,6 +180,7 @@ pub fn main() -> u8 {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Scan(args)) => scan(args, Purpose::Scan),
+        Some(Command::Proc(args)) => proc_command(args),
         Some(Command::Rules { action }) => rules_command(action),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
         None => scan(cli.scan, Purpose::Scan),
@@ -170,6 +192,15 @@ pub fn main() -> u8 {
             exit::USAGE
         }
     }
+}
+
+fn proc_command(args: ProcArgs) -> Result<u8> {
+    if !args.scan.paths.is_empty() {
+        return Err(anyhow!("leakscan proc takes no PATH (use --pid N or --all)"));
+    }
+    let select =
+        crate::source::proc::Select { pids: args.pids, all: args.all, mem_budget: args.mem.then_some(args.mem_budget) };
+    scan(args.scan, Purpose::Processes(select))
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
@@ -209,13 +240,18 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     };
     let style = Style { show_secrets: args.show_secrets, color };
     let (format, baseline) = match purpose {
-        Purpose::Scan => (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone()))),
+        Purpose::Scan | Purpose::Processes(_) => {
+            (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone())))
+        }
         Purpose::CreateBaseline => (Format::Baseline, None),
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
     let plan = Plan {
         matcher,
-        inputs: inputs(&args.paths),
+        inputs: match &purpose {
+            Purpose::Processes(select) => vec![Input::Processes(select.clone())],
+            _ => inputs(&args.paths),
+        },
         walk: crate::source::fs::WalkOptions {
             gitignore: args.gitignore,
             follow: args.follow,
@@ -234,7 +270,7 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     if messages::is_enabled(Verbosity::Normal) {
         engine::print_summary(&summary);
     }
-    Ok(if summary.findings > 0 && purpose == Purpose::Scan {
+    Ok(if summary.findings > 0 && !matches!(purpose, Purpose::CreateBaseline) {
         exit::FINDINGS
     } else if !summary.complete {
         exit::INCOMPLETE
@@ -243,11 +279,12 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     })
 }
 
-/// Why a scan runs: to report, or to record a baseline (exit 0 with findings).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Why a scan runs: to report on paths, to record a baseline (exit 0 with findings), or to
+/// report on live processes.
 enum Purpose {
     Scan,
     CreateBaseline,
+    Processes(crate::source::proc::Select),
 }
 
 /// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,

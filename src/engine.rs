@@ -31,6 +31,8 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input.
     Stdin,
+    /// Live processes through `/proc`.
+    Processes(source::proc::Select),
 }
 
 /// Everything a scan needs, built once by `cli`.
@@ -79,7 +81,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             let mut found = Vec::new();
             for chunk in rx {
                 let s = matcher.scan(&chunk, &mut found);
-                marker_suppressed.fetch_add(s.by_marker, Ordering::Relaxed);
+                let s16 = crate::utf16::scan(&matcher, &chunk, &mut found);
+                marker_suppressed.fetch_add(s.by_marker + s16.by_marker, Ordering::Relaxed);
                 if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
                     return;
                 }
@@ -98,6 +101,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             match input {
                 Input::Stdin => source::stdin::scan(&ctx),
                 Input::Path(path) => source::fs::scan_path(&ctx, path, &walk),
+                Input::Processes(select) => source::proc::scan(&ctx, select),
             }
         }
     });

@@ -120,6 +120,8 @@ pub struct Finding {
     pub after: Vec<u8>,
     /// The rule's whole regex match (holds the secret: redacted in `Debug` like it).
     pub matched: Secret,
+    /// The text encoding the secret was found in when not plain bytes (`utf-16le`, `utf-16be`).
+    pub encoding: Option<&'static str>,
 }
 
 static FINGERPRINT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
@@ -222,6 +224,7 @@ mod tests {
             before: b"token=".to_vec(),
             after: b" # x".to_vec(),
             matched: Secret::new(secret.to_vec()),
+            encoding: None,
         }
     }
 

@@ -4,7 +4,7 @@
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `engine` on those; `check`, `config`, `cli` on top.
+//! `finding`, `summary`; `utf16` on `matcher`, `chunk`, `finding`; `engine` on those; `check`, `config`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -23,3 +23,4 @@ pub mod rules;
 pub mod source;
 pub mod summary;
 pub mod suppress;
+pub mod utf16;

@@ -247,6 +247,7 @@ impl Matcher {
             before: trim_cr(&data[before_from..start]).to_vec(),
             after: trim_cr(&data[end..after_to]).to_vec(),
             matched: Secret::new(data[hit.matched.clone()].to_vec()),
+            encoding: None,
         }
     }
 }

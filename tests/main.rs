@@ -2,6 +2,7 @@
 
 mod util;
 
+mod core;
 mod formats;
 mod large;
 mod rules;

@@ -1,14 +1,17 @@
-//! Sources turn inputs into chunks: the directory walk (`fs`) and standard input (`stdin`).
+//! Sources turn inputs into chunks: the directory walk (`fs`), standard input (`stdin`), ELF
+//! core dumps (`core`, detected by content in [`Context::read`]), live processes (`proc`).
 //!
 //! Invariant: sources push chunks and count what they read or skip; they know nothing of
 //! rules, matching or output. A failure on one input is reported through
 //! `messages::incomplete` and the source goes on with the next.
 //! Depends on `chunk`, `messages`.
 
+pub mod core;
 pub mod fs;
+pub mod proc;
 pub mod stdin;
 
-use crate::chunk::{Chunk, Chunker, Origin};
+use crate::chunk::{Chunk, Chunker, Origin, ReadFailure};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -56,25 +59,50 @@ impl Context<'_> {
         self.stop.load(Ordering::Relaxed)
     }
 
-    /// Reads one input to its end through the chunker, counting it; a read error is reported
-    /// (with the offset reached) and marks the scan incomplete.
+    /// Reads one input to its end: an ELF core by its segments, anything else through the
+    /// chunker as plain bytes; counts it. A read error is reported (with the offset reached)
+    /// and marks the scan incomplete.
     pub fn read(&self, origin: Origin, reader: &mut dyn Read) {
-        let origin = Arc::new(origin);
-        let result = self.chunker.run(&origin, reader, &mut |chunk| !self.is_stopping() && (self.push)(chunk));
-        match result {
-            Ok(n) => {
-                self.tally.bytes.fetch_add(n, Ordering::Relaxed);
-                if !self.is_stopping() {
-                    self.tally.files.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            Err(failure) => {
-                self.tally.bytes.fetch_add(failure.offset, Ordering::Relaxed);
-                crate::messages::incomplete(
-                    "read error",
-                    &format!("{:?}: {} (after {} bytes)", origin, failure.error, failure.offset),
-                );
-            }
+        let mut head = Vec::with_capacity(64);
+        if let Err(e) = (&mut *reader).take(64).read_to_end(&mut head) {
+            crate::messages::incomplete("read error", &format!("{origin:?}: {e} (after 0 bytes)"));
+            return;
         }
+        let is_core = core::is_core(&head);
+        let mut reader = std::io::Cursor::new(head).chain(reader);
+        if is_core {
+            return core::scan(self, Arc::new(origin), &mut reader);
+        }
+        self.read_plain(Arc::new(origin), &mut reader);
+    }
+
+    /// Reads one input to its end through the chunker as plain bytes, counting it.
+    pub fn read_plain(&self, origin: Arc<Origin>, reader: &mut dyn Read) {
+        match self.read_stream(Arc::clone(&origin), reader) {
+            Ok(_) => self.count_file(),
+            Err(failure) => crate::messages::incomplete(
+                "read error",
+                &format!("{:?}: {} (after {} bytes)", origin, failure.error, failure.offset),
+            ),
+        }
+    }
+
+    /// Counts one input read to its end (unless the scan is stopping).
+    pub fn count_file(&self) {
+        if !self.is_stopping() {
+            self.tally.files.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs the chunker over `reader` (a part of an input: a core segment), counting bytes
+    /// but not files. Returns the bytes read, or where reading failed.
+    pub fn read_stream(&self, origin: Arc<Origin>, reader: &mut dyn Read) -> Result<u64, ReadFailure> {
+        let result = self.chunker.run(&origin, reader, &mut |chunk| !self.is_stopping() && (self.push)(chunk));
+        let n = match &result {
+            Ok(n) => *n,
+            Err(failure) => failure.offset,
+        };
+        self.tally.bytes.fetch_add(n, Ordering::Relaxed);
+        result
     }
 }
