@@ -215,6 +215,17 @@ fn proc_finds_secrets_in_environment_and_argv_of_a_child() {
     assert!(env["process"].as_str().is_some_and(|p| p.starts_with("python")), "{r}");
     assert!(f.iter().any(|f| f["field"] == "cmdline"), "{r}");
     assert!(!r.stdout().contains(&in_env[8..]) && !r.stdout().contains(&in_argv[8..]), "secret in full: {r}");
+    // --mem reads the live memory: the environment string sits on the stack
+    let child = spawn_child([&github_token(1803), &aws_key_id(1804), &github_token(1805)], &in_env);
+    if let Some(child) = child {
+        let pid = child.pid.to_string();
+        let r = d.run(&["proc", "--pid", &pid, "--mem", "--mem-budget", "64M", "--format", "jsonl"]);
+        drop(child);
+        r.expect_code(1);
+        let mem: Vec<_> = r.findings().into_iter().filter(|f| f["field"] == "mem").collect();
+        assert!(mem.iter().any(|f| f["mapping"] == "stack" && f["vaddr"].as_u64().is_some()), "{r}");
+        assert!(mem.iter().any(|f| f["encoding"] == "utf-16le"), "{r}");
+    }
     // a pid that does not exist: incomplete, exit 3
     let r = d.run(&["proc", "--pid", "999999999", "--format", "jsonl"]);
     r.expect_code(3);

@@ -104,8 +104,9 @@ fn scan_environ(ctx: &Context<'_>, environ: &[u8], field: &str, origin: &dyn Fn(
     }
 }
 
-/// Reads the readable regions of `/proc/PID/maps` through `/proc/PID/mem`, in address order,
-/// until `budget` bytes were read.
+/// Reads the readable regions of `/proc/PID/maps` through `/proc/PID/mem` (stack, heap and
+/// anonymous memory first, then mapped files; each in address order) until `budget` bytes
+/// were read.
 fn scan_memory(ctx: &Context<'_>, pid: u32, comm: &str, budget: u64) {
     let (maps, mut mem) =
         match (std::fs::read_to_string(format!("/proc/{pid}/maps")), std::fs::File::open(format!("/proc/{pid}/mem"))) {
@@ -117,7 +118,18 @@ fn scan_memory(ctx: &Context<'_>, pid: u32, comm: &str, budget: u64) {
         };
     let outer = Arc::new(Origin::Process { pid, comm: comm.to_string(), field: "mem".into() });
     let mut left = budget;
-    for region in maps.lines().filter_map(parse_maps_line) {
+    // Where secrets live first (stack, heap, anonymous memory), mapped files last.
+    let mut regions: Vec<Region> = maps.lines().filter_map(parse_maps_line).collect();
+    regions.sort_by_key(|r| {
+        let rank = match r.mapping.as_str() {
+            "stack" => 0,
+            "heap" => 1,
+            "anon" => 2,
+            _ => 3,
+        };
+        (rank, r.start)
+    });
+    for region in regions {
         if left == 0 {
             messages::warn(&format!("pid {pid}: memory budget of {budget} bytes reached; the rest was not read"));
             break;
