@@ -74,12 +74,17 @@ pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
         if first >= e || (e - first).div_ceil(2) < min {
             continue;
         }
-        let text: Vec<u8> = data[first..e].iter().step_by(2).copied().collect();
         let has_be_bom = first >= 3 && data[first - 3..first - 1] == [0xfe, 0xff];
         // `x y 00 c …` with x, y non-NUL: a header before a BE string; `00 é 00 c …` is LE text.
         let after_header = s >= 2 && data[s - 1] != 0 && data[s - 2] != 0;
         let is_be = has_be_bom || (data[s] == 0 && (data[e - 1] != 0 || after_header));
         let order = if is_be { Order::Be } else { Order::Le };
+        // In LE order a last printable byte without its NUL is half of a non-ASCII code unit.
+        let end = if order == Order::Le && data[e - 1] != 0 { e - 1 } else { e };
+        if (end - first).div_ceil(2) < min {
+            continue;
+        }
+        let text: Vec<u8> = data[first..end].iter().step_by(2).copied().collect();
         let start = if order == Order::Be { first - 1 } else { first };
         out.push(Run { start, text, order });
     }
@@ -158,11 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn finds_le_and_be_at_both_alignments() {
+    fn finds_le_and_be_at_both_alignments_without_half_code_units() {
         for pad in 0..2 {
             let mut data = vec![0x90u8; 3 + pad];
             data.extend(le("hello world"));
-            data.extend([0, 0, 0x90, 0x91]);
+            data.extend([b'0', 0x05, 0, 0, 0x90, 0x91]);
             let start = data.len();
             data.extend(be("second text"));
             data.extend([0x90, 0x91]);
