@@ -230,3 +230,55 @@ fn proc_finds_secrets_in_environment_and_argv_of_a_child() {
     let r = d.run(&["proc", "--pid", "999999999", "--format", "jsonl"]);
     r.expect_code(3);
 }
+
+/// A little-endian ELF64 core with the given PT_LOAD headers (file offset, vaddr, size) and
+/// `body` written right after the headers (offsets are absolute).
+fn synthetic_core(loads: &[(u64, u64, u64)], body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; 64];
+    out[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    out[16..18].copy_from_slice(&4u16.to_le_bytes());
+    out[20..24].copy_from_slice(&1u32.to_le_bytes());
+    out[32..40].copy_from_slice(&64u64.to_le_bytes());
+    out[52..54].copy_from_slice(&64u16.to_le_bytes());
+    out[54..56].copy_from_slice(&56u16.to_le_bytes());
+    out[56..58].copy_from_slice(&(loads.len() as u16).to_le_bytes());
+    for (offset, vaddr, size) in loads {
+        let mut p = vec![0u8; 56];
+        p[..4].copy_from_slice(&1u32.to_le_bytes());
+        p[8..16].copy_from_slice(&offset.to_le_bytes());
+        p[16..24].copy_from_slice(&vaddr.to_le_bytes());
+        p[32..40].copy_from_slice(&size.to_le_bytes());
+        p[40..48].copy_from_slice(&size.to_le_bytes());
+        out.extend(p);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn lying_core_headers_scan_what_is_readable_and_exit_incomplete() {
+    let d = Dir::new();
+    let tok = github_token(1901);
+    let headers = 64 + 56 * 3;
+    let mut body = vec![0x90u8; 4096];
+    body[100..100 + tok.len()].copy_from_slice(tok.as_bytes());
+    let at = (headers + 100) as u64;
+    // segment 1 holds the token; segment 2 overlaps it; segment 3 lies past the end of the file
+    let loads = [(headers as u64, 0x10000, 4096), (headers as u64 + 50, 0x20000, 4096), (1 << 40, 0x30000, 1 << 20)];
+    d.write("core.lying", synthetic_core(&loads, &body));
+    let r = d.run(&["--format", "jsonl", "core.lying"]);
+    r.expect_code(1);
+    let f = r.findings();
+    assert_eq!(f.len(), 1, "found once despite the overlap: {r}");
+    assert_eq!(f[0]["vaddr"].as_u64(), Some(0x10000 + at - headers as u64), "{r}");
+    assert!(r.stderr().contains("truncated core") && r.stderr().contains("malformed core"), "{r}");
+    assert_eq!(r.summary()["complete"], false, "{r}");
+    // absurd program header count: plain bytes, incomplete, the token still found
+    let mut absurd = synthetic_core(&loads, &body);
+    absurd[56..58].copy_from_slice(&u16::MAX.to_le_bytes());
+    d.write("core.absurd", absurd);
+    let r = d.run(&["--format", "jsonl", "core.absurd"]);
+    r.expect_code(1);
+    assert_eq!(r.findings()[0]["origin"]["kind"], "file", "{r}");
+    assert!(r.stderr().contains("truncated core"), "{r}");
+}
