@@ -57,6 +57,9 @@ enum Command {
     /// Scan live processes through /proc: environment (per variable), command line, and with
     /// --mem their readable memory.
     Proc(ProcArgs),
+    /// Run CMD with canary secrets in its environment, read its memory, stdout, stderr and the
+    /// given PATHs, crash it (SIGABRT) and report which canary leaked where.
+    Crashtest(CrashArgs),
     /// Record today's findings so later scans report only new ones.
     Baseline {
         #[command(subcommand)]
@@ -97,6 +100,21 @@ struct ProcArgs {
     mem_budget: u64,
     #[command(flatten)]
     scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct CrashArgs {
+    /// Seconds CMD runs before its memory is read and it is aborted (SIGABRT).
+    #[arg(long, value_name = "SECS", default_value = "5")]
+    after: f64,
+    /// Most bytes of its memory read.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
+    mem_budget: u64,
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// The command to run, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    command: Vec<std::ffi::OsString>,
 }
 
 /// When to colour text output.
@@ -181,6 +199,7 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Some(Command::Scan(args)) => scan(args, Purpose::Scan),
         Some(Command::Proc(args)) => proc_command(args),
+        Some(Command::Crashtest(args)) => crashtest_command(args),
         Some(Command::Rules { action }) => rules_command(action),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
         None => scan(cli.scan, Purpose::Scan),
@@ -201,6 +220,34 @@ fn proc_command(args: ProcArgs) -> Result<u8> {
     let select =
         crate::source::proc::Select { pids: args.pids, all: args.all, mem_budget: args.mem.then_some(args.mem_budget) };
     scan(args.scan, Purpose::Processes(select))
+}
+
+fn crashtest_command(args: CrashArgs) -> Result<u8> {
+    let dir = std::env::temp_dir().join(format!("leakscan-crashtest-{}", std::process::id()));
+    let after = std::time::Duration::from_secs_f64(args.after.clamp(0.0, 1e6));
+    let mut launched = crate::crashtest::launch(&args.command, after, &dir)?;
+    let mut inputs = Vec::new();
+    if launched.running {
+        let pid = launched.child.id();
+        let select = crate::source::proc::Select { pids: vec![pid], all: false, mem_budget: Some(args.mem_budget) };
+        inputs.push(Input::Processes(select));
+    }
+    inputs.extend(launched.outputs.iter().cloned().map(Input::Path));
+    inputs.extend(args.scan.paths.iter().cloned().map(Input::Path));
+    let leaks = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let purpose = Purpose::Crashtest { inputs, canaries: launched.canaries.clone(), leaks: Arc::clone(&leaks) };
+    let result = scan(args.scan, purpose);
+    crate::crashtest::abort(&mut launched);
+    let _ = std::fs::remove_dir_all(&dir);
+    let leaks = leaks.lock().map(|l| l.clone()).unwrap_or_default();
+    for (name, _) in &launched.canaries {
+        let places: Vec<&str> = leaks.iter().filter(|(n, _)| n == name).map(|(_, at)| at.as_str()).collect();
+        match places.is_empty() {
+            true => eprintln!("leakscan: canary {name}: not found"),
+            false => eprintln!("leakscan: canary {name} leaked in: {}", places.join(", ")),
+        }
+    }
+    result
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
@@ -240,16 +287,15 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     };
     let style = Style { show_secrets: args.show_secrets, color };
     let (format, baseline) = match purpose {
-        Purpose::Scan | Purpose::Processes(_) => {
-            (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone())))
-        }
         Purpose::CreateBaseline => (Format::Baseline, None),
+        _ => (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone()))),
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
     let plan = Plan {
         matcher,
         inputs: match &purpose {
             Purpose::Processes(select) => vec![Input::Processes(select.clone())],
+            Purpose::Crashtest { inputs, .. } => inputs.clone(),
             _ => inputs(&args.paths),
         },
         walk: crate::source::fs::WalkOptions {
@@ -261,7 +307,14 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
         },
         chunker: Chunker::default(),
         threads,
-        reporter: report::build(format, style, out),
+        reporter: match &purpose {
+            Purpose::Crashtest { canaries, leaks, .. } => Box::new(crate::crashtest::CanaryReporter {
+                inner: report::build(format, style, out),
+                canaries: canaries.clone(),
+                leaks: Arc::clone(leaks),
+            }),
+            _ => report::build(format, style, out),
+        },
         progress: !args.no_progress,
         pre_skipped: BTreeMap::new(),
         suppressor,
@@ -285,6 +338,11 @@ enum Purpose {
     Scan,
     CreateBaseline,
     Processes(crate::source::proc::Select),
+    Crashtest {
+        inputs: Vec<Input>,
+        canaries: Vec<crate::crashtest::Canary>,
+        leaks: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    },
 }
 
 /// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,

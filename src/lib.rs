@@ -4,7 +4,8 @@
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `utf16` on `matcher`, `chunk`, `finding`; `engine` on those; `check`, `config`, `cli` on top.
+//! `finding`, `summary`; `utf16` on `matcher`, `chunk`, `finding`; `engine` on those;
+//! `check`, `config`, `crashtest`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -12,6 +13,7 @@ pub mod check;
 pub mod chunk;
 pub mod cli;
 pub mod config;
+pub mod crashtest;
 pub mod engine;
 pub mod entropy;
 pub mod finding;

@@ -282,3 +282,22 @@ fn lying_core_headers_scan_what_is_readable_and_exit_incomplete() {
     assert_eq!(r.findings()[0]["origin"]["kind"], "file", "{r}");
     assert!(r.stderr().contains("truncated core"), "{r}");
 }
+
+#[test]
+fn crashtest_reports_a_canary_printed_to_stdout() {
+    let d = Dir::new();
+    let r = d.run(&[
+        "crashtest",
+        "--after",
+        "1",
+        "--format",
+        "jsonl",
+        "--",
+        "sh",
+        "-c",
+        "echo \"t=$GITHUB_TOKEN\"; sleep 20",
+    ]);
+    r.expect_code(1);
+    assert!(r.stderr().contains("canary GITHUB_TOKEN leaked in:") && r.stderr().contains("stdout"), "{r}");
+    assert!(r.stderr().contains("canary AWS_ACCESS_KEY_ID"), "{r}");
+}
