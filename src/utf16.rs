@@ -70,6 +70,12 @@ pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
             e += 1;
         }
         k = e.max(z + 1);
+        if e == s + 1 && data[s] == 0 && data.get(e) == Some(&0) {
+            // A run of NULs (zero pages in a core): jump to its last byte, where the next
+            // region may start, instead of one iteration per NUL.
+            k = data[e..].iter().position(|&b| b != 0).map_or(data.len(), |p| e + p - 1).max(k);
+            continue;
+        }
         let first = if data[s] == 0 { s + 1 } else { s };
         if first >= e || (e - first).div_ceil(2) < min {
             continue;
@@ -188,6 +194,12 @@ mod tests {
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!((got[0].start, got[0].order), (2, Order::Be));
         assert!(runs(b"plain ascii text, no nul at all", 8).is_empty());
+        // after a run of NULs, a BE string still starts at its first NUL
+        let mut zeros = vec![0u8; 100];
+        zeros.extend(be("after zeros"));
+        zeros.push(0x90);
+        let got = runs(&zeros, 8);
+        assert_eq!((got.len(), got[0].start, got[0].order), (1, 100, Order::Be), "{got:?}");
     }
 
     #[test]
