@@ -3,7 +3,7 @@
 //!
 //! Depends on everything below it: `config`, `rules`, `matcher`, `check`, `engine`, `report`.
 
-use crate::chunk::Chunker;
+use crate::chunk::{path_bytes, Chunker};
 use crate::config::{self, Config};
 use crate::engine::{self, Input, Plan};
 use crate::matcher::Matcher;
@@ -54,6 +54,10 @@ enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Replace secrets with `[REDACTED:<rule-id>]`: stdin to stdout (line-buffered), or files in place.
+    Redact(RedactArgs),
+    /// Follow log files, directories or globs like `tail -F`, reporting each secret as it is written.
+    Watch(WatchArgs),
     /// Record today's findings so later scans report only new ones.
     Baseline {
         #[command(subcommand)]
@@ -133,6 +137,50 @@ struct ScanArgs {
     /// No live progress line.
     #[arg(long)]
     no_progress: bool,
+    #[command(flatten)]
+    known: KnownArgs,
+}
+
+/// Exact values to look for, with their encodings (rule `known-secret`).
+#[derive(Debug, Args)]
+struct KnownArgs {
+    /// Also find the values of environment variables matching these comma-separated globs
+    /// (e.g. `*_TOKEN,*_KEY,*SECRET*,*PASSWORD*`), verbatim or encoded; values under 8 bytes are ignored.
+    #[arg(long, value_name = "PATTERNS")]
+    known_env: Option<String>,
+    /// Also find each line of FILE (one value per line), verbatim or encoded.
+    #[arg(long, value_name = "FILE")]
+    known_file: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// Run CMD (with `sh -c`) for each finding, its JSON object (redacted) on standard input.
+    #[arg(long, value_name = "CMD")]
+    exec: Option<String>,
+    /// Also scan what the files hold when the watch starts (default: only new data).
+    #[arg(long)]
+    from_start: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct RedactArgs {
+    /// Redact these files in place (atomically: temporary file, fsync, rename; permissions kept).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = false)]
+    in_place: Vec<PathBuf>,
+    /// Use this config file (default: .leakscan.toml found walking up to the repository top).
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Apply no config file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Say nothing on stderr but errors.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    known: KnownArgs,
 }
 
 /// Parses `123`, `10K`, `50M`, `2G` (powers of 1024).
@@ -160,6 +208,8 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Some(Command::Scan(args)) => scan(args, Purpose::Scan),
         Some(Command::Rules { action }) => rules_command(action),
+        Some(Command::Redact(args)) => redact(args),
+        Some(Command::Watch(args)) => watch(args),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
         None => scan(cli.scan, Purpose::Scan),
     };
@@ -170,6 +220,15 @@ pub fn main() -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// `leakscan watch`: a scan whose one input is followed until SIGINT/SIGTERM.
+fn watch(args: WatchArgs) -> Result<u8> {
+    if args.scan.paths.is_empty() {
+        return Err(anyhow!("watch: give at least one file, directory or glob to follow"));
+    }
+    let follow = crate::source::log::FollowOptions { from_start: args.from_start };
+    scan(args.scan, Purpose::Watch { follow, exec: args.exec })
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
@@ -192,7 +251,7 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
             std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
         crate::finding::set_fingerprint_key(key.as_bytes());
     }
-    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?;
+    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?.with_known(known(&args.known)?);
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let out: Box<dyn Write + Send> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -209,13 +268,21 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     };
     let style = Style { show_secrets: args.show_secrets, color };
     let (format, baseline) = match purpose {
-        Purpose::Scan => (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone()))),
         Purpose::CreateBaseline => (Format::Baseline, None),
+        _ => (args.format, args.baseline.or_else(|| config.as_ref().and_then(|c| c.baseline.clone()))),
     };
+    let mut reporter = report::build(format, style, out);
+    let mut inputs = inputs(&args.paths);
+    if let Purpose::Watch { follow, exec } = &purpose {
+        inputs = vec![Input::Follow(args.paths.clone(), *follow)];
+        if let Some(cmd) = exec {
+            reporter = Box::new(report::exec::Exec::new(reporter, cmd.clone(), style.show_secrets));
+        }
+    }
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
     let plan = Plan {
         matcher,
-        inputs: inputs(&args.paths),
+        inputs,
         walk: crate::source::fs::WalkOptions {
             gitignore: args.gitignore,
             follow: args.follow,
@@ -225,8 +292,8 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
         },
         chunker: Chunker::default(),
         threads,
-        reporter: report::build(format, style, out),
-        progress: !args.no_progress,
+        reporter,
+        progress: !args.no_progress && !matches!(purpose, Purpose::Watch { .. }),
         pre_skipped: BTreeMap::new(),
         suppressor,
     };
@@ -234,7 +301,7 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     if messages::is_enabled(Verbosity::Normal) {
         engine::print_summary(&summary);
     }
-    Ok(if summary.findings > 0 && purpose == Purpose::Scan {
+    Ok(if summary.findings > 0 && purpose != Purpose::CreateBaseline {
         exit::FINDINGS
     } else if !summary.complete {
         exit::INCOMPLETE
@@ -243,11 +310,54 @@ fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
     })
 }
 
-/// Why a scan runs: to report, or to record a baseline (exit 0 with findings).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The known-secret automaton from `--known-env` and `--known-file`, if any value was given.
+fn known(args: &KnownArgs) -> Result<Option<crate::known::Known>> {
+    let mut values = Vec::new();
+    if let Some(patterns) = &args.known_env {
+        values.extend(crate::known::from_env(patterns)?);
+    }
+    for file in &args.known_file {
+        values.extend(crate::known::from_file(file)?);
+    }
+    crate::known::Known::new(&values)
+}
+
+/// `leakscan redact`: stdin → stdout, or each `--in-place` file.
+fn redact(args: RedactArgs) -> Result<u8> {
+    messages::set_verbosity(if args.quiet { Verbosity::Quiet } else { Verbosity::Normal });
+    let cwd = std::env::current_dir()?;
+    let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
+    let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?.with_known(known(&args.known)?);
+    if args.in_place.is_empty() {
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
+        return match crate::redact::filter(&matcher, &mut std::io::stdin().lock(), &mut out) {
+            Ok(_) => Ok(exit::CLEAN),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CLEAN),
+            Err(e) => Err(anyhow!("redacting standard input: {e}")),
+        };
+    }
+    let mut failed = false;
+    for path in &args.in_place {
+        match crate::redact::in_place(&matcher, path) {
+            Ok(stats) if messages::is_enabled(Verbosity::Normal) => {
+                eprintln!("leakscan: {}: {} secret(s) redacted", messages::escape(&path_bytes(path)), stats.redacted)
+            }
+            Ok(_) => {}
+            Err(e) => {
+                failed = true;
+                messages::error(&messages::escape(format!("{}: {e} (left unchanged)", path.display()).as_bytes()));
+            }
+        }
+    }
+    Ok(if failed { exit::INCOMPLETE } else { exit::CLEAN })
+}
+
+/// Why a scan runs: to report, to record a baseline (exit 0 with findings), or to follow logs.
+#[derive(Clone, PartialEq)]
 enum Purpose {
     Scan,
     CreateBaseline,
+    Watch { follow: crate::source::log::FollowOptions, exec: Option<String> },
 }
 
 /// What to scan: the paths given (`-` = stdin); with none, stdin when it is a pipe or a file,

@@ -3,10 +3,12 @@
 //!
 //! Invariant: the matcher sees bytes and an opaque `Origin`, never opens anything; it reports
 //! a match only when the match starts in the chunk's owned range, so overlapping chunks never
-//! report a secret twice. Depends on `rules`, `chunk`, `finding`, `entropy`.
+//! report a secret twice. Known values (`known`) are exact matches and skip the secret filters.
+//! Depends on `rules`, `chunk`, `finding`, `entropy`, `known`.
 
 use crate::chunk::{count_lines, Chunk, Content, Origin};
-use crate::finding::{Finding, Secret, CONTEXT_CAP};
+use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
+use crate::known::Known;
 use crate::rules::Rule;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{anyhow, Result};
@@ -23,6 +25,8 @@ pub struct Matcher {
     pattern_rules: Vec<Vec<u32>>,
     /// Rules without keywords: run over every chunk.
     unkeyed: Vec<u32>,
+    /// Exact known values and their encodings (`--known-env`, `--known-file`).
+    known: Option<Known>,
 }
 
 /// What the matcher dropped on purpose, for the summary.
@@ -35,6 +39,8 @@ pub struct Suppressed {
 /// A regex match that passed the filters, before it becomes a `Finding`.
 struct Hit {
     rule: u32,
+    /// Set for a known-secret hit (then `rule` is unused).
+    known: Option<Arc<RuleInfo>>,
     matched: Range<usize>,
     secret: Range<usize>,
 }
@@ -86,7 +92,13 @@ impl Matcher {
                 .map_err(|e| anyhow!("building the keyword prefilter: {e}"))?;
             Some(ac)
         };
-        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed })
+        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None })
+    }
+
+    /// Also finds these exact values and their encodings (rule id `known-secret`).
+    pub fn with_known(mut self, known: Option<Known>) -> Matcher {
+        self.known = known;
+        self
     }
 
     /// The rules, in load order.
@@ -100,6 +112,13 @@ impl Matcher {
         let mut hits = Vec::new();
         for (rule, range) in windows {
             self.run_rule(chunk, rule, range, &mut hits);
+        }
+        if let Some(known) = &self.known {
+            for (info, span) in known.find(&chunk.data) {
+                if chunk.owned.contains(&span.start) {
+                    hits.push(Hit { rule: 0, known: Some(Arc::clone(info)), matched: span.clone(), secret: span });
+                }
+            }
         }
         let hits = self.resolve_overlaps(hits);
         let mut suppressed = Suppressed::default();
@@ -174,7 +193,7 @@ impl Matcher {
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
             if is_kept(rule, &data[secret.clone()]) {
-                hits.push(Hit { rule: r, matched: m.range(), secret });
+                hits.push(Hit { rule: r, known: None, matched: m.range(), secret });
             }
         }
     }
@@ -187,7 +206,7 @@ impl Matcher {
         for hit in hits {
             if let Some(last) = kept.last_mut() {
                 if hit.secret.start < last.secret.end {
-                    let rank = |h: &Hit| (self.rules[h.rule as usize].info.confidence, h.secret.len());
+                    let rank = |h: &Hit| (self.info(h).confidence, h.secret.len());
                     if rank(&hit) > rank(last) {
                         *last = hit;
                     }
@@ -201,8 +220,13 @@ impl Matcher {
 
     /// Builds the finding for a hit; `cursor` = (data index, line there), advanced
     /// monotonically so line numbers cost one pass over the chunk.
+    fn info<'a>(&'a self, hit: &'a Hit) -> &'a Arc<RuleInfo> {
+        hit.known.as_ref().unwrap_or_else(|| &self.rules[hit.rule as usize].info)
+    }
+
     fn finding(&self, chunk: &Chunk, hit: &Hit, cursor: &mut (usize, u64)) -> Finding {
-        let rule = &self.rules[hit.rule as usize];
+        // A known value shows no prefix at all; a rule may show its public prefix.
+        let keywords: &[Vec<u8>] = if hit.known.is_some() { &[] } else { &self.rules[hit.rule as usize].keywords };
         let data = chunk.data.as_slice();
         let Range { start, end } = hit.secret;
         cursor.1 += count_lines(&data[cursor.0..start]);
@@ -225,8 +249,7 @@ impl Matcher {
             memchr::memrchr(b'\n', &data[before_from..start]).map_or(before_from, |nl| before_from + nl + 1);
         let after_to = (end + CONTEXT_CAP).min(data.len());
         let after_to = memchr::memchr(b'\n', &data[end..after_to]).map_or(after_to, |nl| end + nl);
-        let visible = rule
-            .keywords
+        let visible = keywords
             .iter()
             .filter(|k| secret.len() >= k.len() && secret[..k.len()].eq_ignore_ascii_case(k))
             .map(|k| k.len())
@@ -234,7 +257,7 @@ impl Matcher {
             .unwrap_or(0)
             .min(8);
         Finding {
-            rule: Arc::clone(&rule.info),
+            rule: Arc::clone(self.info(hit)),
             origin: Arc::clone(&chunk.origin),
             offset: abs,
             line,

@@ -4,6 +4,7 @@ mod util;
 
 mod formats;
 mod large;
+mod logs;
 mod rules;
 mod scan;
 mod suppress;

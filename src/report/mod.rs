@@ -5,6 +5,7 @@
 //! and flush, so a killed scan keeps what it found. Depends on `finding`, `summary`, `messages`.
 
 pub mod baseline;
+pub mod exec;
 pub mod json;
 pub mod text;
 

@@ -1,4 +1,5 @@
-//! Sources turn inputs into chunks: the directory walk (`fs`) and standard input (`stdin`).
+//! Sources turn inputs into chunks: the directory walk (`fs`), standard input (`stdin`) and
+//! followed logs (`log`).
 //!
 //! Invariant: sources push chunks and count what they read or skip; they know nothing of
 //! rules, matching or output. A failure on one input is reported through
@@ -6,6 +7,7 @@
 //! Depends on `chunk`, `messages`.
 
 pub mod fs;
+pub mod log;
 pub mod stdin;
 
 use crate::chunk::{Chunk, Chunker, Origin};
