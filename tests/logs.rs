@@ -254,7 +254,8 @@ fn expect_one(w: &Watcher, n: u32, written: std::time::Instant) {
 fn watch_follows_appends_rotation_truncation_and_new_files() {
     let d = Dir::new();
     let log = d.write("logs/app.log", format!("boot id=0 token={}\n", github_token(400)));
-    let w = Watcher::start(&d, &["watch", "logs/*.log", "--from-start", "--format", "jsonl"]);
+    // A directory: new files are picked up, and the rotated `app.log.1` is continued, not re-read.
+    let w = Watcher::start(&d, &["watch", "logs", "--from-start", "--format", "jsonl"]);
     // Startup (spawn, rule compilation) is not timed: the first finding says the watch is on.
     let (_, f) = w.lines.recv_timeout(Duration::from_secs(30)).expect("the pre-existing secret (--from-start)");
     assert!(f["context"].as_str().unwrap_or_default().contains("id=0 "), "{f}");
@@ -282,12 +283,12 @@ fn watch_follows_appends_rotation_truncation_and_new_files() {
     let t = append(&log, &format!("new id=5 token={}\n", github_token(405)));
     expect_one(&w, 5, t);
     // Copytruncate: copied away, emptied in place, written again from 0.
-    std::fs::copy(&log, d.path().join("logs/app.log.2")).unwrap();
+    std::fs::copy(&log, d.path().join("app.log.2")).unwrap();
     std::fs::OpenOptions::new().write(true).truncate(true).open(&log).unwrap();
     std::thread::sleep(Duration::from_millis(400));
     let t = append(&log, &format!("id=6 k={}\n", aws_key_id(406)));
     expect_one(&w, 6, t);
-    // A new file matching the glob.
+    // A new file in the directory.
     let t = append(&d.path().join("logs/other.log"), &format!("x id=7 token={}\n", github_token(407)));
     expect_one(&w, 7, t);
     // Nothing else was reported; SIGTERM ends the watch with a summary.

@@ -7,14 +7,15 @@
 //! multi-line secret is seen whole — and an unterminated `-----BEGIN` line in that context is
 //! re-owned so the block is reported once, when its END arrives. Rename-rotation (the name
 //! now points to another inode) drains the old file first; copytruncate (the size shrank)
-//! restarts at 0. Polling (every [`POLL`]) costs one `stat` per file when idle. Memory per file
+//! restarts at 0; a rotated file seen again under another followed name is continued where it
+//! was left, not re-read. Polling (every [`POLL`]) costs one `stat` per file when idle. Memory per file
 //! is bounded by `CONTEXT + PARTIAL_CAP + READ_MAX`.
 //! Depends on `source`, `chunk`, `messages`, `globset`; never on `matcher` or `report`.
 
 use super::Context;
 use crate::chunk::{count_lines, sniff_content, Chunk, Origin};
 use crate::messages;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub struct FollowOptions {
 /// Follows `specs` (files, directories, globs) until the scan stops.
 pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
     let mut files: BTreeMap<PathBuf, Followed> = BTreeMap::new();
+    let mut inodes = Inodes::default();
     let mut last_discovery: Option<Instant> = None;
     while !ctx.is_stopping() {
         if last_discovery.is_none_or(|t| t.elapsed() >= DISCOVER) {
@@ -55,7 +57,7 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
         }
         let mut busy = false;
         for f in files.values_mut() {
-            busy |= f.poll(ctx);
+            busy |= f.poll(ctx, &mut inodes);
             if ctx.is_stopping() {
                 return;
             }
@@ -101,6 +103,18 @@ fn list(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Which follower holds each file (by identity), and where released files were left, so a
+/// rotated file picked up again under a new name (`app.log` → `app.log.1` in a followed
+/// directory) is continued, not re-read.
+#[derive(Default)]
+struct Inodes {
+    held: HashMap<u64, PathBuf>,
+    released: HashMap<u64, u64>,
+}
+
+/// Most released positions remembered (rotated files that were deleted leave entries).
+const RELEASED_CAP: usize = 4096;
+
 /// One followed file: the open handle, where we are, and the context kept for the matcher.
 struct Followed {
     path: PathBuf,
@@ -137,7 +151,7 @@ impl Followed {
     }
 
     /// Checks the file once; returns true when it read data (poll again without sleeping).
-    fn poll(&mut self, ctx: &Context<'_>) -> bool {
+    fn poll(&mut self, ctx: &Context<'_>, inodes: &mut Inodes) -> bool {
         let current = std::fs::metadata(&self.path).ok().map(|m| (inode(&m), m.len()));
         match (&self.file, current) {
             (None, None) => {
@@ -147,14 +161,20 @@ impl Followed {
                 }
                 false
             }
-            (None, Some(_)) => self.open(ctx),
+            (None, Some(_)) => self.open(ctx, inodes),
             (Some((_, ino)), Some((new_ino, _))) if *ino != new_ino => {
                 // Rename-rotation: finish the old file, then start the new one from 0.
+                let old = *ino;
                 self.drain(ctx);
                 self.finish(ctx);
+                inodes.held.remove(&old);
+                if inodes.released.len() >= RELEASED_CAP {
+                    inodes.released.clear();
+                }
+                inodes.released.insert(old, self.end());
                 self.file = None;
                 self.skip_existing = false;
-                self.open(ctx)
+                self.open(ctx, inodes)
             }
             (Some(_), Some((_, len))) if len < self.end() => {
                 // Copytruncate: the file was emptied in place; start again at 0.
@@ -169,8 +189,9 @@ impl Followed {
         }
     }
 
-    /// Opens the file at its end (first file, existing at start) or at 0, and reads.
-    fn open(&mut self, ctx: &Context<'_>) -> bool {
+    /// Opens the file where another follower left it, else at its end (first file, existing
+    /// at start) or at 0, and reads. Waits while another follower still holds that file.
+    fn open(&mut self, ctx: &Context<'_>, inodes: &mut Inodes) -> bool {
         let mut file = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) => {
@@ -179,14 +200,23 @@ impl Followed {
             }
         };
         let Ok(meta) = file.metadata() else { return false };
-        let start = if self.skip_existing { meta.len() } else { 0 };
+        let id = inode(&meta);
+        if inodes.held.get(&id).is_some_and(|holder| *holder != self.path) {
+            return false;
+        }
+        let start = match inodes.released.remove(&id) {
+            Some(at) => at.min(meta.len()),
+            None if self.skip_existing => meta.len(),
+            None => 0,
+        };
+        inodes.held.insert(id, self.path.clone());
         self.skip_existing = false;
         if file.seek(SeekFrom::Start(start)).is_err() {
             return false;
         }
         self.origin = Arc::new(Origin::File { path: self.path.clone() });
         self.reset(start);
-        self.file = Some((file, inode(&meta)));
+        self.file = Some((file, id));
         ctx.tally.files.fetch_add(1, Ordering::Relaxed);
         self.drain(ctx)
     }
@@ -275,19 +305,19 @@ fn open_block_start(context: &[u8]) -> Option<usize> {
     Some(memchr::memrchr(b'\n', &context[..begin]).map_or(0, |nl| nl + 1))
 }
 
-/// The file's identity (device and inode on Unix; its creation time elsewhere).
+/// The file's identity: device, inode and birth time on Unix (a deleted file's inode number
+/// is soon reused; its birth time is not); the birth time elsewhere.
 fn inode(meta: &std::fs::Metadata) -> u64 {
+    let born = meta.created().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let born = born.map_or(0, |d| d.as_nanos() as u64);
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        meta.ino() ^ meta.dev().rotate_left(32)
+        meta.ino() ^ meta.dev().rotate_left(32) ^ born.rotate_left(17)
     }
     #[cfg(not(unix))]
     {
-        meta.created()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64)
+        born
     }
 }
 
