@@ -303,3 +303,33 @@ fn watch_follows_appends_rotation_truncation_and_new_files() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("8 findings") && !stderr.contains("INCOMPLETE"), "{stderr}");
 }
+
+#[test]
+fn watch_exec_gets_each_finding_redacted_and_sigint_ends_it() {
+    let d = Dir::new();
+    let log = d.write("app.log", format!("id=0 token={}\n", github_token(600)));
+    let w = Watcher::start(&d, &["watch", "app.log", "--from-start", "--format", "jsonl", "--exec", "cat >> exec.out"]);
+    let (_, f) = w.lines.recv_timeout(Duration::from_secs(30)).expect("the pre-existing secret");
+    assert_eq!(f["type"], "finding");
+    let tok = github_token(601);
+    let t = append(&log, &format!("id=1 token={tok}\n"));
+    expect_one(&w, 1, t);
+    let out = d.path().join("exec.out");
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.lines().count() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let records: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 2, "{text}");
+    assert!(records.iter().all(|r| r["redacted"] == true && r["type"] == "finding"), "{text}");
+    assert!(!text.contains(&tok) && !text.contains(&github_token(600)), "{text}");
+    let pid = w.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let out = w.child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 findings"));
+}
