@@ -106,12 +106,19 @@ impl Matcher {
         let hits = self.resolve_overlaps(hits);
         let mut suppressed = Suppressed::default();
         let mut cursor = (0usize, chunk.line);
-        for hit in hits {
+        let spans: Vec<Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
+        for hit in &hits {
             if is_allowed_by_marker(&chunk.data, hit.secret.clone()) {
                 suppressed.by_marker += 1;
                 continue;
             }
-            out.push(self.finding(chunk, &hit, &mut cursor));
+            let mut finding = self.finding(chunk, hit, &mut cursor);
+            // Another secret on the same line must not show in this one's context.
+            let before = (hit.secret.start - finding.before.len())..hit.secret.start;
+            mask_others(&mut finding.before, before, &spans);
+            let after = hit.secret.end..hit.secret.end + finding.after.len();
+            mask_others(&mut finding.after, after, &spans);
+            out.push(finding);
         }
         suppressed
     }
@@ -199,7 +206,7 @@ impl Matcher {
         for hit in hits {
             if let Some(last) = kept.last_mut() {
                 if hit.secret.start < last.secret.end {
-                    let rank = |h: &Hit| (self.info(h).confidence, h.secret.len(), h.matched.len());
+                    let rank = |h: &Hit| (self.info(h).confidence, h.secret.len());
                     if rank(&hit) > rank(last) {
                         *last = hit;
                     }
@@ -277,6 +284,16 @@ impl Matcher {
                 hit.matched.end.max(end) - end,
             ),
         }
+    }
+}
+
+/// Replaces with `*` the bytes of `excerpt` (which holds `data[at]`) that belong to any of the
+/// secret `spans`.
+fn mask_others(excerpt: &mut [u8], at: Range<usize>, spans: &[Range<usize>]) {
+    for span in spans.iter().filter(|s| s.start < at.end && at.start < s.end) {
+        let (from, to) = (span.start.max(at.start) - at.start, span.end.min(at.end) - at.start);
+        let to = to.min(excerpt.len());
+        excerpt[from..to].iter_mut().for_each(|b| *b = b'*');
     }
 }
 
@@ -581,6 +598,15 @@ binary = false
         assert_eq!((f[0].line, f[0].column, f[0].end_column), (2, 14, 30));
         assert_eq!(f[0].visible, 4);
         assert_eq!(f[0].context_text(false), "xx secret = \"tok_…[redacted, 16 chars]\"");
+    }
+
+    #[test]
+    fn context_never_shows_another_secret_on_the_line() {
+        let m = matcher(GH);
+        let f = m.scan_text(b"a=tok_ab12cd34ef56 b=tok_zz98yy76xx54 c\n", Content::Text);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].context_text(false), "a=tok_…[redacted, 16 chars] b=**************** c");
+        assert_eq!(f[1].context_text(false), "a=**************** b=tok_…[redacted, 16 chars] c");
     }
 
     #[test]
