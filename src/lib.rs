@@ -25,3 +25,4 @@ pub mod rules;
 pub mod source;
 pub mod summary;
 pub mod suppress;
+pub mod timestamp;
