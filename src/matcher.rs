@@ -105,20 +105,14 @@ impl Matcher {
         }
         let hits = self.resolve_overlaps(hits);
         let mut suppressed = Suppressed::default();
-        let mut cursor = (0usize, chunk.line);
+        let mut cursor = Cursor { pos: 0, line: chunk.line, line_begin: None };
         let spans: Vec<Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
         for hit in &hits {
             if is_allowed_by_marker(&chunk.data, hit.secret.clone()) {
                 suppressed.by_marker += 1;
                 continue;
             }
-            let mut finding = self.finding(chunk, hit, &mut cursor);
-            // Another secret on the same line must not show in this one's context.
-            let before = (hit.secret.start - finding.before.len())..hit.secret.start;
-            mask_others(&mut finding.before, before, &spans);
-            let after = hit.secret.end..hit.secret.end + finding.after.len();
-            mask_others(&mut finding.after, after, &spans);
-            out.push(finding);
+            out.push(self.finding(chunk, hit, &mut cursor, &spans));
         }
         suppressed
     }
@@ -228,20 +222,17 @@ impl Matcher {
         }
     }
 
-    /// Builds the finding for a hit; `cursor` = (data index, line there), advanced
-    /// monotonically so line numbers cost one pass over the chunk.
-    fn finding(&self, chunk: &Chunk, hit: &Hit, cursor: &mut (usize, u64)) -> Finding {
+    /// Builds the finding for a hit. `cursor` advances monotonically over the chunk, so line
+    /// numbers and line starts cost one pass over it whatever the number of findings; `spans`
+    /// are all secrets found in the chunk, masked in this finding's context excerpt.
+    fn finding(&self, chunk: &Chunk, hit: &Hit, cursor: &mut Cursor, spans: &[Range<usize>]) -> Finding {
         let rule = &self.rules[hit.rule as usize];
         let data = chunk.data.as_slice();
         let Range { start, end } = hit.secret;
-        cursor.1 += count_lines(&data[cursor.0..start]);
-        cursor.0 = start;
-        let line = cursor.1;
-        let line_begin = match memchr::memrchr(b'\n', &data[..start]) {
-            Some(nl) => chunk.offset + nl as u64 + 1,
-            None => chunk.line_start,
-        };
-        let line_begin_in_data = memchr::memrchr(b'\n', &data[..start]).map_or(0, |nl| nl + 1);
+        cursor.advance(data, start);
+        let line = cursor.line;
+        let line_begin_in_data = cursor.line_begin.unwrap_or(0);
+        let line_begin = cursor.line_begin.map_or(chunk.line_start, |b| chunk.offset + b as u64);
         let abs = chunk.offset + start as u64;
         let column = abs - line_begin + 1;
         let secret = &data[start..end];
@@ -255,6 +246,12 @@ impl Matcher {
             memchr::memrchr(b'\n', &data[before_from..start]).map_or(before_from, |nl| before_from + nl + 1);
         let after_to = (end + CONTEXT_CAP).min(data.len());
         let after_to = memchr::memchr(b'\n', &data[end..after_to]).map_or(after_to, |nl| end + nl);
+        // Another secret on the same line must not show in this one's context.
+        let mut before = data[before_from..start].to_vec();
+        mask_others(&mut before, before_from..start, spans);
+        let mut after = trim_cr(&data[end..after_to]).to_vec();
+        let after_range = end..end + after.len();
+        mask_others(&mut after, after_range, spans);
         let visible = rule
             .keywords
             .iter()
@@ -274,8 +271,8 @@ impl Matcher {
             secret: Secret::new(secret.to_vec()),
             visible,
             entropy: crate::entropy::shannon(secret),
-            before: trim_cr(&data[before_from..start]).to_vec(),
-            after: trim_cr(&data[end..after_to]).to_vec(),
+            before,
+            after,
             matched: Secret::new(data[hit.matched.clone()].to_vec()),
             // The match as shown is clipped to the secret's line (a rule's leading `\s*` may
             // have run back over the previous line's end).
@@ -284,6 +281,26 @@ impl Matcher {
                 hit.matched.end.max(end) - end,
             ),
         }
+    }
+}
+
+/// Where line counting stands in a chunk: `line` is the line of `data[pos]`, which starts at
+/// `data[line_begin]` (`None`: before the chunk's first byte).
+struct Cursor {
+    pos: usize,
+    line: u64,
+    line_begin: Option<usize>,
+}
+
+impl Cursor {
+    /// Moves to `to` (never backwards: findings come sorted by offset).
+    fn advance(&mut self, data: &[u8], to: usize) {
+        let skipped = &data[self.pos..to];
+        self.line += count_lines(skipped);
+        if let Some(nl) = memchr::memrchr(b'\n', skipped) {
+            self.line_begin = Some(self.pos + nl + 1);
+        }
+        self.pos = to;
     }
 }
 
