@@ -7,7 +7,7 @@
 //! leading `'`; the secret is redacted unless `--show-secrets`. Buffered and sorted.
 //! Depends on `report`, `finding`, `chunk`, `summary`; never opens inputs.
 
-use super::{report_path, sort_key, Reporter, Style};
+use super::{report_path, Style};
 use crate::finding::Finding;
 use crate::summary::Summary;
 use std::io::{self, Write};
@@ -29,49 +29,28 @@ pub const HEADER: &[&str] = &[
     "tags",
 ];
 
-/// The CSV reporter.
-pub struct Csv {
-    out: Box<dyn Write + Send>,
-    style: Style,
-    findings: Vec<Finding>,
-}
-
-impl Csv {
-    /// A CSV reporter writing the table to `out` at the end.
-    pub fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
-        Csv { out, style, findings: Vec::new() }
+/// Renders the Csv report from every finding (sorted by location) at the end of the scan.
+pub fn render(findings: Vec<Finding>, _summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    write_row(&mut *out, HEADER.iter().map(|s| s.to_string()))?;
+    for f in &findings {
+        let row = [
+            f.rule.id.clone(),
+            f.rule.name.clone(),
+            f.rule.confidence.as_str().to_string(),
+            report_path(f).unwrap_or_else(|| f.location()),
+            f.line.to_string(),
+            f.column.to_string(),
+            f.end_line.to_string(),
+            f.end_column.to_string(),
+            f.secret_text(style.show_secrets),
+            format!("{:.3}", f.entropy),
+            f.origin.commit().map(|c| c.id.clone()).unwrap_or_default(),
+            f.fingerprint(),
+            f.rule.tags.join(" "),
+        ];
+        write_row(&mut *out, row.into_iter())?;
     }
-}
-
-impl Reporter for Csv {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.findings.push(f.clone());
-        Ok(())
-    }
-
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
-        self.findings.sort_by_cached_key(sort_key);
-        write_row(&mut self.out, HEADER.iter().map(|s| s.to_string()))?;
-        for f in &self.findings {
-            let row = [
-                f.rule.id.clone(),
-                f.rule.name.clone(),
-                f.rule.confidence.as_str().to_string(),
-                report_path(f).unwrap_or_else(|| f.location()),
-                f.line.to_string(),
-                f.column.to_string(),
-                f.end_line.to_string(),
-                f.end_column.to_string(),
-                f.secret_text(self.style.show_secrets),
-                format!("{:.3}", f.entropy),
-                f.origin.commit().map(|c| c.id.clone()).unwrap_or_default(),
-                f.fingerprint(),
-                f.rule.tags.join(" "),
-            ];
-            write_row(&mut self.out, row.into_iter())?;
-        }
-        self.out.flush()
-    }
+    out.flush()
 }
 
 fn write_row(out: &mut dyn Write, fields: impl Iterator<Item = String>) -> io::Result<()> {

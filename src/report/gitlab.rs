@@ -9,7 +9,7 @@
 //! the schema in 15.0) is not written. Buffered and sorted.
 //! Depends on `report`, `finding`, `chunk`, `summary`; never opens inputs.
 
-use super::{report_path, scan_times, severity, sort_key, utc_timestamp, Reporter, Style};
+use super::{report_path, scan_times, severity, utc_timestamp, Style};
 use crate::finding::Finding;
 use crate::summary::Summary;
 use serde_json::{json, Value};
@@ -21,40 +21,18 @@ pub const SCHEMA_VERSION: &str = "15.1.4";
 /// What GitLab's own analyzer writes for a finding outside git history.
 const NO_COMMIT: &str = "0000000";
 
-/// The GitLab reporter.
-pub struct Gitlab {
-    out: Box<dyn Write + Send>,
-    style: Style,
-    findings: Vec<Finding>,
-}
-
-impl Gitlab {
-    /// A GitLab reporter writing one report to `out` at the end.
-    pub fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
-        Gitlab { out, style, findings: Vec::new() }
-    }
-}
-
-impl Reporter for Gitlab {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.findings.push(f.clone());
-        Ok(())
-    }
-
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        self.findings.sort_by_cached_key(sort_key);
-        let vulnerabilities: Vec<Value> =
-            self.findings.iter().map(|f| vulnerability(f, self.style.show_secrets)).collect();
-        let report = json!({
-            "version": SCHEMA_VERSION,
-            "scan": scan(summary),
-            "vulnerabilities": vulnerabilities,
-            "remediations": [],
-        });
-        serde_json::to_writer_pretty(&mut self.out, &report)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
-    }
+/// Renders the Gitlab report from every finding (sorted by location) at the end of the scan.
+pub fn render(findings: Vec<Finding>, summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let vulnerabilities: Vec<Value> = findings.iter().map(|f| vulnerability(f, style.show_secrets)).collect();
+    let report = json!({
+        "version": SCHEMA_VERSION,
+        "scan": scan(summary),
+        "vulnerabilities": vulnerabilities,
+        "remediations": [],
+    });
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// The `scan` object: analyzer and scanner (both leakscan), times, status, messages.

@@ -11,39 +11,18 @@
 //! unless `--show-secrets`. Buffered and sorted.
 //! Depends on `report`, `finding`, `chunk`, `summary`; never opens inputs.
 
-use super::{report_path, sort_key, Reporter, Style};
+use super::{report_path, Style};
 use crate::finding::Finding;
 use crate::summary::Summary;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
-/// The gitleaks-JSON reporter.
-pub struct Gitleaks {
-    out: Box<dyn Write + Send>,
-    style: Style,
-    findings: Vec<Finding>,
-}
-
-impl Gitleaks {
-    /// A gitleaks-JSON reporter writing one array to `out` at the end.
-    pub fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
-        Gitleaks { out, style, findings: Vec::new() }
-    }
-}
-
-impl Reporter for Gitleaks {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.findings.push(f.clone());
-        Ok(())
-    }
-
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
-        self.findings.sort_by_cached_key(sort_key);
-        let all: Vec<Value> = self.findings.iter().map(|f| record(f, self.style.show_secrets)).collect();
-        serde_json::to_writer_pretty(&mut self.out, &all)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
-    }
+/// Renders the Gitleaks report from every finding (sorted by location) at the end of the scan.
+pub fn render(findings: Vec<Finding>, _summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let all: Vec<Value> = findings.iter().map(|f| record(f, style.show_secrets)).collect();
+    serde_json::to_writer_pretty(&mut *out, &all)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// One gitleaks finding object.

@@ -7,38 +7,17 @@
 //! secret is redacted unless `--show-secrets`. Buffered and sorted.
 //! Depends on `report`, `finding`, `summary`; never opens inputs.
 
-use super::{report_path, scan_times, sort_key, utc_timestamp, Reporter, Style};
+use super::{report_path, scan_times, utc_timestamp, Style};
 use crate::finding::Finding;
 use crate::summary::Summary;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// The JUnit reporter.
-pub struct Junit {
-    out: Box<dyn Write + Send>,
-    style: Style,
-    findings: Vec<Finding>,
-}
-
-impl Junit {
-    /// A JUnit reporter writing one document to `out` at the end.
-    pub fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
-        Junit { out, style, findings: Vec::new() }
-    }
-}
-
-impl Reporter for Junit {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.findings.push(f.clone());
-        Ok(())
-    }
-
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        self.findings.sort_by_cached_key(sort_key);
-        let doc = document(&self.findings, summary, self.style.show_secrets);
-        self.out.write_all(doc.as_bytes())?;
-        self.out.flush()
-    }
+/// Renders the Junit report from every finding (sorted by location) at the end of the scan.
+pub fn render(findings: Vec<Finding>, summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let doc = document(&findings, summary, style.show_secrets);
+    out.write_all(doc.as_bytes())?;
+    out.flush()
 }
 
 /// The whole XML document.

@@ -103,12 +103,44 @@ pub fn build(format: Format, style: Style, out: Box<dyn Write + Send>) -> Box<dy
         Format::Json => Box::new(json::Json::new(out, style, json::Mode::Document)),
         Format::Jsonl => Box::new(json::Json::new(out, style, json::Mode::Lines)),
         Format::Baseline => Box::new(baseline::Baseline::new(out)),
-        Format::Sarif => Box::new(sarif::Sarif::new(out, style)),
-        Format::Gitlab => Box::new(gitlab::Gitlab::new(out, style)),
-        Format::Junit => Box::new(junit::Junit::new(out, style)),
+        Format::Sarif => Buffered::boxed(out, style, sarif::render),
+        Format::Gitlab => Buffered::boxed(out, style, gitlab::render),
+        Format::Junit => Buffered::boxed(out, style, junit::render),
         Format::Github => Box::new(github::Github::new(out, style)),
-        Format::Csv => Box::new(csv::Csv::new(out, style)),
-        Format::GitleaksJson => Box::new(gitleaks::Gitleaks::new(out, style)),
+        Format::Csv => Buffered::boxed(out, style, csv::render),
+        Format::GitleaksJson => Buffered::boxed(out, style, gitleaks::render),
+    }
+}
+
+/// Renders a whole report from every finding and the summary, for formats written as one
+/// document at the end (SARIF, GitLab, JUnit, CSV, gitleaks JSON).
+pub type Render = fn(Vec<Finding>, &Summary, Style, &mut dyn Write) -> io::Result<()>;
+
+/// A reporter that collects findings and renders them once, sorted by location.
+pub struct Buffered {
+    out: Box<dyn Write + Send>,
+    style: Style,
+    findings: Vec<Finding>,
+    render: Render,
+}
+
+impl Buffered {
+    /// A buffered reporter rendering with `render` into `out`.
+    pub fn boxed(out: Box<dyn Write + Send>, style: Style, render: Render) -> Box<dyn Reporter> {
+        Box::new(Buffered { out, style, findings: Vec::new(), render })
+    }
+}
+
+impl Reporter for Buffered {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        self.findings.push(f.clone());
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let mut findings = std::mem::take(&mut self.findings);
+        findings.sort_by_cached_key(sort_key);
+        (self.render)(findings, summary, self.style, &mut *self.out)
     }
 }
 

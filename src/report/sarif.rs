@@ -8,7 +8,7 @@
 //! results are kept and a warning says so. Buffered and sorted.
 //! Depends on `report`, `finding`, `summary`, `messages`; never opens inputs.
 
-use super::{report_path, sort_key, Reporter, Style};
+use super::{report_path, sort_key, Style};
 use crate::finding::{Confidence, Finding, RuleInfo};
 use crate::summary::Summary;
 use serde_json::{json, Value};
@@ -18,34 +18,13 @@ use std::io::{self, Write};
 /// Most results per run: GitHub stores only the top 5,000 of a run.
 pub const MAX_RESULTS: usize = 5_000;
 
-/// The SARIF reporter.
-pub struct Sarif {
-    out: Box<dyn Write + Send>,
-    style: Style,
-    findings: Vec<Finding>,
-}
-
-impl Sarif {
-    /// A SARIF reporter writing one log to `out` at the end.
-    pub fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
-        Sarif { out, style, findings: Vec::new() }
-    }
-}
-
-impl Reporter for Sarif {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.findings.push(f.clone());
-        Ok(())
-    }
-
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        let mut findings = std::mem::take(&mut self.findings);
-        let dropped = truncate(&mut findings);
-        let log = log(&findings, summary, dropped, self.style.show_secrets);
-        serde_json::to_writer_pretty(&mut self.out, &log)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
-    }
+/// Renders the Sarif report from every finding (sorted by location) at the end of the scan.
+pub fn render(mut findings: Vec<Finding>, summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let dropped = truncate(&mut findings);
+    let log = log(&findings, summary, dropped, style.show_secrets);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// Keeps at most [`MAX_RESULTS`], the most confident first, then sorts by location.
