@@ -3,7 +3,7 @@
 //!
 //! Depends on everything below it: `config`, `rules`, `matcher`, `check`, `engine`, `report`.
 
-use crate::chunk::Chunker;
+use crate::chunk::{path_bytes, Chunker};
 use crate::config::{self, Config};
 use crate::engine::{self, Input, Plan};
 use crate::matcher::Matcher;
@@ -62,6 +62,10 @@ enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Replace secrets with `[REDACTED:<rule-id>]`: stdin to stdout (line-buffered), or files in place.
+    Redact(RedactArgs),
+    /// Follow log files, directories or globs like `tail -F`, reporting each secret as it is written.
+    Watch(WatchArgs),
     /// Record today's findings so later scans report only new ones.
     Baseline {
         #[command(subcommand)]
@@ -216,6 +220,50 @@ struct CommonArgs {
     /// secrets and exit 1.
     #[arg(long)]
     require_encrypted: bool,
+    #[command(flatten)]
+    known: KnownArgs,
+}
+
+/// Exact values to look for, with their encodings (rule `known-secret`).
+#[derive(Debug, Args)]
+struct KnownArgs {
+    /// Also find the values of environment variables matching these comma-separated globs
+    /// (e.g. `*_TOKEN,*_KEY,*SECRET*,*PASSWORD*`), verbatim or encoded; values under 8 bytes are ignored.
+    #[arg(long, value_name = "PATTERNS")]
+    known_env: Option<String>,
+    /// Also find each line of FILE (one value per line), verbatim or encoded.
+    #[arg(long, value_name = "FILE")]
+    known_file: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// Run CMD (with `sh -c`) for each finding, its JSON object (redacted) on standard input.
+    #[arg(long, value_name = "CMD")]
+    exec: Option<String>,
+    /// Also scan what the files hold when the watch starts (default: only new data).
+    #[arg(long)]
+    from_start: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct RedactArgs {
+    /// Redact these files in place (atomically: temporary file, fsync, rename; permissions kept).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = false)]
+    in_place: Vec<PathBuf>,
+    /// Use this config file (default: .leakscan.toml found walking up to the repository top).
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Apply no config file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Say nothing on stderr but errors.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    known: KnownArgs,
 }
 
 /// Parses `123`, `10K`, `50M`, `2G` (powers of 1024).
@@ -248,6 +296,8 @@ pub fn main() -> u8 {
             crate::hook::install(repo.as_deref(), hook, force)
         }
         Some(Command::Rules { action }) => rules_command(action),
+        Some(Command::Redact(args)) => redact(args),
+        Some(Command::Watch(args)) => watch(args),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
         None => scan(cli.scan, Purpose::Scan),
     };
@@ -258,6 +308,24 @@ pub fn main() -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// `leakscan watch`: a scan whose one input is followed until SIGINT/SIGTERM.
+fn watch(args: WatchArgs) -> Result<u8> {
+    if args.scan.paths.is_empty() {
+        return Err(anyhow!("watch: give at least one file, directory or glob to follow"));
+    }
+    let follow = crate::source::log::FollowOptions { from_start: args.from_start };
+    let scan = args.scan;
+    let walk = |threads, exclude| crate::source::fs::WalkOptions {
+        gitignore: scan.gitignore,
+        follow: scan.follow,
+        max_file_size: scan.max_file_size,
+        threads,
+        exclude,
+    };
+    let paths = scan.paths.clone();
+    run(&scan.common, Purpose::Watch { exec: args.exec }, |_, _| Ok(vec![Input::Follow(paths, follow)]), walk)
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
@@ -328,14 +396,17 @@ fn run(
             std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
         crate::finding::set_fingerprint_key(key.as_bytes());
     }
-    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?;
+    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?.with_known(known(&args.known)?);
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let baseline = match purpose {
-        Purpose::Scan => args.baseline.clone().or_else(|| config.as_ref().and_then(|c| c.baseline.clone())),
         Purpose::CreateBaseline => None,
+        _ => args.baseline.clone().or_else(|| config.as_ref().and_then(|c| c.baseline.clone())),
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
-    let reporter = reporter(args, purpose)?;
+    let mut reporter = reporter(args, &purpose)?;
+    if let Purpose::Watch { exec: Some(cmd) } = &purpose {
+        reporter = Box::new(report::exec::Exec::new(reporter, cmd.clone(), args.show_secrets));
+    }
     let limit = config.as_ref().and_then(|c| c.limits.max_file_size);
     let exclude = exclusion(config, cwd);
     let mut walk = walk(threads, Arc::clone(&exclude));
@@ -347,7 +418,7 @@ fn run(
         chunker: Chunker::default(),
         threads,
         reporter,
-        progress: !args.no_progress,
+        progress: !args.no_progress && !matches!(purpose, Purpose::Watch { .. }),
         pre_skipped: BTreeMap::new(),
         suppressor,
         archive: archive_limits(args),
@@ -359,7 +430,7 @@ fn run(
     if args.require_encrypted && purpose == Purpose::Scan {
         return Ok(backup_verdict(&summary));
     }
-    Ok(if summary.findings > 0 && purpose == Purpose::Scan {
+    Ok(if summary.findings > 0 && purpose != Purpose::CreateBaseline {
         exit::FINDINGS
     } else if !summary.complete {
         exit::INCOMPLETE
@@ -368,22 +439,65 @@ fn run(
     })
 }
 
-/// Why a scan runs: to report, or to record a baseline (exit 0 with findings).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The known-secret automaton from `--known-env` and `--known-file`, if any value was given.
+fn known(args: &KnownArgs) -> Result<Option<crate::known::Known>> {
+    let mut values = Vec::new();
+    if let Some(patterns) = &args.known_env {
+        values.extend(crate::known::from_env(patterns)?);
+    }
+    for file in &args.known_file {
+        values.extend(crate::known::from_file(file)?);
+    }
+    crate::known::Known::new(&values)
+}
+
+/// `leakscan redact`: stdin → stdout, or each `--in-place` file.
+fn redact(args: RedactArgs) -> Result<u8> {
+    messages::set_verbosity(if args.quiet { Verbosity::Quiet } else { Verbosity::Normal });
+    let cwd = std::env::current_dir()?;
+    let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
+    let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?.with_known(known(&args.known)?);
+    if args.in_place.is_empty() {
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
+        return match crate::redact::filter(&matcher, &mut std::io::stdin().lock(), &mut out) {
+            Ok(_) => Ok(exit::CLEAN),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CLEAN),
+            Err(e) => Err(anyhow!("redacting standard input: {e}")),
+        };
+    }
+    let mut failed = false;
+    for path in &args.in_place {
+        match crate::redact::in_place(&matcher, path) {
+            Ok(stats) if messages::is_enabled(Verbosity::Normal) => {
+                eprintln!("leakscan: {}: {} secret(s) redacted", messages::escape(&path_bytes(path)), stats.redacted)
+            }
+            Ok(_) => {}
+            Err(e) => {
+                failed = true;
+                messages::error(&messages::escape(format!("{}: {e} (left unchanged)", path.display()).as_bytes()));
+            }
+        }
+    }
+    Ok(if failed { exit::INCOMPLETE } else { exit::CLEAN })
+}
+
+/// Why a scan runs: to report, to record a baseline (exit 0 with findings), or to follow logs.
+#[derive(Clone, PartialEq)]
 enum Purpose {
     Scan,
     CreateBaseline,
+    Watch { exec: Option<String> },
 }
 
 /// The reporter for the `--format` requests: one, or a [`report::Tee`] over several. Each
 /// report file is created before the scan starts, so a bad path fails before any work.
-fn reporter(args: &CommonArgs, purpose: Purpose) -> Result<Box<dyn Reporter>> {
+fn reporter(args: &CommonArgs, purpose: &Purpose) -> Result<Box<dyn Reporter>> {
     let default = [FormatSpec { format: Format::Text, file: None }];
     let baseline = [FormatSpec { format: Format::Baseline, file: None }];
     let specs: &[FormatSpec] = match purpose {
         Purpose::CreateBaseline => &baseline,
-        Purpose::Scan if args.format.is_empty() => &default,
-        Purpose::Scan => &args.format,
+        _ if args.format.is_empty() => &default,
+        _ => &args.format,
     };
     let mut targets: Vec<Option<&Path>> = specs.iter().map(|s| s.file.as_deref().or(args.output.as_deref())).collect();
     if args.output.is_some() && specs.iter().all(|s| s.file.is_some()) {

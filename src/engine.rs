@@ -33,6 +33,8 @@ pub enum Input {
     Stdin,
     /// A git repository's history, index or pushed commits.
     Git(Arc<source::git::GitOptions>),
+    /// Files, directories or globs followed like `tail -F` until a signal (`leakscan watch`).
+    Follow(Vec<PathBuf>, source::log::FollowOptions),
 }
 
 /// Everything a scan needs, built once by `cli`.
@@ -64,6 +66,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let signalled = install_signal_handlers(&stop);
+    // Following ends only by a signal: that is its normal end, not an interrupted scan.
+    let following = plan.inputs.iter().any(|i| matches!(i, Input::Follow(..)));
     let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped, suppressor, archive } =
         plan;
     let tally = Arc::new(Tally::default());
@@ -105,6 +109,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                 Input::Stdin => source::stdin::scan(&ctx),
                 Input::Path(path) => source::fs::scan_path(&ctx, path, &walk),
                 Input::Git(git) => source::git::scan(&ctx, git),
+                Input::Follow(specs, opts) => source::log::follow(&ctx, specs, *opts),
             }
         }
     });
@@ -149,7 +154,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     }
     progress_line.clear();
 
-    if signalled.load(Ordering::SeqCst) {
+    if signalled.load(Ordering::SeqCst) && !following {
         messages::incomplete("interrupted", "stopped by a signal before the end");
     }
     summary.files_scanned = tally.files.load(Ordering::Relaxed);

@@ -3,8 +3,9 @@
 //!
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
-//! `matcher` on `rules`, `chunk`, `finding`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `engine` on those; `check`, `config`, `cli` on top.
+//! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
+//! `finding`, `summary`; `known` on `finding`; `redact` on `matcher`; `engine` on those;
+//! `check`, `config`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,9 +18,11 @@ pub mod entropy;
 pub mod finding;
 pub mod gitleaks;
 pub mod hook;
+pub mod known;
 pub mod matcher;
 pub mod messages;
 pub mod pack;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod source;

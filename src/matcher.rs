@@ -3,10 +3,12 @@
 //!
 //! Invariant: the matcher sees bytes and an opaque `Origin`, never opens anything; it reports
 //! a match only when the match starts in the chunk's owned range, so overlapping chunks never
-//! report a secret twice. Depends on `rules`, `chunk`, `finding`, `entropy`.
+//! report a secret twice. Known values (`known`) are exact matches and skip the secret filters.
+//! Depends on `rules`, `chunk`, `finding`, `entropy`, `known`.
 
 use crate::chunk::{count_lines, Chunk, Content, Origin};
 use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
+use crate::known::Known;
 use crate::rules::{KeywordScope, Rule};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{anyhow, Result};
@@ -23,6 +25,8 @@ pub struct Matcher {
     pattern_rules: Vec<Vec<u32>>,
     /// Rules without keywords: run over every chunk.
     unkeyed: Vec<u32>,
+    /// Exact known values and their encodings (`--known-env`, `--known-file`).
+    known: Option<Known>,
 }
 
 /// What the matcher dropped on purpose, for the summary.
@@ -35,6 +39,8 @@ pub struct Suppressed {
 /// A regex match that passed the filters, before it becomes a `Finding`.
 struct Hit {
     rule: u32,
+    /// Set for a known-secret hit (then `rule` is unused).
+    known: Option<Arc<RuleInfo>>,
     matched: Range<usize>,
     secret: Range<usize>,
     /// The secret failed the rule's checksum: reported at low confidence.
@@ -88,7 +94,13 @@ impl Matcher {
                 .map_err(|e| anyhow!("building the keyword prefilter: {e}"))?;
             Some(ac)
         };
-        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed })
+        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None })
+    }
+
+    /// Also finds these exact values and their encodings (rule id `known-secret`).
+    pub fn with_known(mut self, known: Option<Known>) -> Matcher {
+        self.known = known;
+        self
     }
 
     /// The rules, in load order.
@@ -102,6 +114,19 @@ impl Matcher {
         let mut hits = Vec::new();
         for (rule, range) in windows {
             self.run_rule(chunk, rule, range, &mut hits);
+        }
+        if let Some(known) = &self.known {
+            for (info, span) in known.find(&chunk.data) {
+                if chunk.owned.contains(&span.start) {
+                    hits.push(Hit {
+                        rule: 0,
+                        known: Some(Arc::clone(info)),
+                        matched: span.clone(),
+                        secret: span,
+                        unverified: false,
+                    });
+                }
+            }
         }
         let hits = self.resolve_overlaps(hits);
         let mut suppressed = Suppressed::default();
@@ -184,7 +209,7 @@ impl Matcher {
             let value = &data[secret.clone()];
             if is_kept(rule, value) && !(rule.generic_value && names_no_secret(&data[m.start()..secret.start])) {
                 let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
-                hits.push(Hit { rule: r, matched: m.range(), secret, unverified });
+                hits.push(Hit { rule: r, known: None, matched: m.range(), secret, unverified });
             }
         }
     }
@@ -212,8 +237,12 @@ impl Matcher {
         kept
     }
 
-    /// The rule as reported for a hit (its low-confidence twin when the checksum failed).
-    fn info(&self, hit: &Hit) -> &Arc<RuleInfo> {
+    /// The rule as reported for a hit: the known value's, or the rule's (its low-confidence
+    /// twin when the checksum failed).
+    fn info<'a>(&'a self, hit: &'a Hit) -> &'a Arc<RuleInfo> {
+        if let Some(known) = &hit.known {
+            return known;
+        }
         let rule = &self.rules[hit.rule as usize];
         if hit.unverified {
             &rule.unverified
@@ -226,7 +255,8 @@ impl Matcher {
     /// numbers and line starts cost one pass over it whatever the number of findings; `spans`
     /// are all secrets found in the chunk, masked in this finding's context excerpt.
     fn finding(&self, chunk: &Chunk, hit: &Hit, cursor: &mut Cursor, spans: &[Range<usize>]) -> Finding {
-        let rule = &self.rules[hit.rule as usize];
+        // A known value shows no prefix at all; a rule may show its public prefix.
+        let keywords: &[Vec<u8>] = if hit.known.is_some() { &[] } else { &self.rules[hit.rule as usize].keywords };
         let data = chunk.data.as_slice();
         let Range { start, end } = hit.secret;
         cursor.advance(data, start);
@@ -252,8 +282,7 @@ impl Matcher {
         let mut after = trim_cr(&data[end..after_to]).to_vec();
         let after_range = end..end + after.len();
         mask_others(&mut after, after_range, spans);
-        let visible = rule
-            .keywords
+        let visible = keywords
             .iter()
             .filter(|k| secret.len() >= k.len() && secret[..k.len()].eq_ignore_ascii_case(k))
             .map(|k| k.len())

@@ -7,6 +7,7 @@ mod formats;
 mod git;
 mod gitleaks;
 mod large;
+mod logs;
 mod reports;
 mod rules;
 mod sarif;

@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod csv;
+pub mod exec;
 pub mod github;
 pub mod gitlab;
 pub mod gitleaks;

@@ -1,6 +1,6 @@
 //! Sources turn inputs into chunks: the directory walk (`fs`), standard input (`stdin`), git
-//! repositories (`git`), archives and compressed streams (`archive`), plus [`sniff`], the one
-//! content-type decision.
+//! repositories (`git`), archives and compressed streams (`archive`), followed logs (`log`),
+//! plus [`sniff`], the one content-type decision.
 //!
 //! Invariant: sources push chunks and count what they read or skip; they know nothing of
 //! rules, matching or output. A failure on one input is reported through
@@ -12,6 +12,7 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
+pub mod log;
 pub mod stdin;
 
 use crate::chunk::{Chunk, Chunker, Content, Origin};
