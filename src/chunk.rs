@@ -57,6 +57,35 @@ pub enum Origin {
         /// The repository-relative path.
         path: PathBuf,
     },
+    /// One memory segment of a core dump (or of a live process's memory).
+    Segment {
+        /// The dump holding the segment.
+        outer: Arc<Origin>,
+        /// Virtual address of the segment's first byte; a chunk offset adds to it.
+        vaddr: u64,
+        /// What the segment maps and whose memory it is.
+        view: Arc<SegmentView>,
+    },
+    /// Part of a live process read through `/proc`.
+    Process {
+        /// Process id.
+        pid: u32,
+        /// Command name (`/proc/PID/comm`).
+        comm: String,
+        /// `cmdline`, `environ:NAME`, `task/TID/environ:NAME` or `mem`.
+        field: String,
+    },
+}
+
+/// What a memory segment is: its mapping and the process it belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SegmentView {
+    /// The mapped file's path, or `heap`, `stack`, `anon`.
+    pub mapping: String,
+    /// The process id, when the dump says.
+    pub pid: Option<u32>,
+    /// The process name, when the dump says.
+    pub process: Option<String>,
 }
 
 /// What a finding shows of the commit that introduced it. Plain data: no git types.
@@ -93,6 +122,8 @@ impl Origin {
             Origin::TagMessage { .. } => "tag-message",
             Origin::Object { .. } => "object",
             Origin::Staged { .. } => "staged",
+            Origin::Segment { .. } => "segment",
+            Origin::Process { .. } => "process",
         }
     }
 
@@ -115,6 +146,14 @@ impl Origin {
             Origin::CommitMessage { commit } => format!("{}:<commit message>", commit.short()).into_bytes(),
             Origin::TagMessage { tag } => format!("<tag {tag}>").into_bytes(),
             Origin::Object { id } => format!("<object {id}>").into_bytes(),
+            Origin::Segment { outer, vaddr, view } => {
+                let mut out = outer.display_bytes();
+                out.extend_from_slice(format!("@{vaddr:#x}[").as_bytes());
+                out.extend_from_slice(view.mapping.as_bytes());
+                out.push(b']');
+                out
+            }
+            Origin::Process { pid, comm, field } => format!("/proc/{pid}/{field} ({comm})").into_bytes(),
         }
     }
 
@@ -123,8 +162,12 @@ impl Origin {
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
             Origin::File { path } | Origin::Blob { path, .. } | Origin::Staged { path } => Some(path),
-            Origin::Entry { outer, .. } => outer.path(),
-            Origin::Stdin | Origin::CommitMessage { .. } | Origin::TagMessage { .. } | Origin::Object { .. } => None,
+            Origin::Entry { outer, .. } | Origin::Segment { outer, .. } => outer.path(),
+            Origin::Stdin
+            | Origin::CommitMessage { .. }
+            | Origin::TagMessage { .. }
+            | Origin::Object { .. }
+            | Origin::Process { .. } => None,
         }
     }
 
@@ -132,7 +175,7 @@ impl Origin {
     pub fn commit(&self) -> Option<&CommitMeta> {
         match self {
             Origin::Blob { commit, .. } | Origin::CommitMessage { commit } => Some(commit),
-            Origin::Entry { outer, .. } => outer.commit(),
+            Origin::Entry { outer, .. } | Origin::Segment { outer, .. } => outer.commit(),
             _ => None,
         }
     }
@@ -154,6 +197,7 @@ impl Origin {
     pub fn depth(&self) -> usize {
         match self {
             Origin::Entry { outer, .. } => 1 + outer.depth(),
+            Origin::Segment { outer, .. } => outer.depth(),
             _ => 0,
         }
     }

@@ -66,6 +66,12 @@ enum Command {
     Redact(RedactArgs),
     /// Follow log files, directories or globs like `tail -F`, reporting each secret as it is written.
     Watch(WatchArgs),
+    /// Scan live processes through /proc: environment (per variable), command line, and with
+    /// --mem their readable memory.
+    Proc(ProcArgs),
+    /// Run CMD with canary secrets in its environment, read its memory, stdout, stderr and the
+    /// given PATHs, crash it (SIGABRT) and report which canary leaked where.
+    Crashtest(CrashArgs),
     /// Record today's findings so later scans report only new ones.
     Baseline {
         #[command(subcommand)]
@@ -88,6 +94,39 @@ enum RulesAction {
         /// Extra rule files (the `rules/*.toml` schema).
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+struct ProcArgs {
+    /// Scan this process (repeatable).
+    #[arg(long = "pid", value_name = "N", required_unless_present = "all")]
+    pids: Vec<u32>,
+    /// Scan every process you can read (the others are counted as skipped).
+    #[arg(long, conflicts_with = "pids")]
+    all: bool,
+    /// Also read the readable memory regions of /proc/PID/maps through /proc/PID/mem.
+    #[arg(long)]
+    mem: bool,
+    /// Most bytes of memory read per process with --mem (e.g. 64M, 1G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
+    mem_budget: u64,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct CrashArgs {
+    /// Seconds CMD runs before its memory is read and it is aborted (SIGABRT).
+    #[arg(long, value_name = "SECS", default_value = "5")]
+    after: f64,
+    /// Most bytes of its memory read.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
+    mem_budget: u64,
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// The command to run, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    command: Vec<std::ffi::OsString>,
 }
 
 /// When to colour text output.
@@ -298,6 +337,8 @@ pub fn main() -> u8 {
         Some(Command::Rules { action }) => rules_command(action),
         Some(Command::Redact(args)) => redact(args),
         Some(Command::Watch(args)) => watch(args),
+        Some(Command::Proc(args)) => proc_command(args),
+        Some(Command::Crashtest(args)) => crashtest_command(args),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
         None => scan(cli.scan, Purpose::Scan),
     };
@@ -326,6 +367,62 @@ fn watch(args: WatchArgs) -> Result<u8> {
     };
     let paths = scan.paths.clone();
     run(&scan.common, Purpose::Watch { exec: args.exec }, |_, _| Ok(vec![Input::Follow(paths, follow)]), walk)
+}
+
+/// `leakscan proc`: the selected processes' environment, command line and (`--mem`) memory.
+fn proc_command(args: ProcArgs) -> Result<u8> {
+    if !args.scan.paths.is_empty() {
+        return Err(anyhow!("leakscan proc takes no PATH (use --pid N or --all)"));
+    }
+    let select =
+        crate::source::proc::Select { pids: args.pids, all: args.all, mem_budget: args.mem.then_some(args.mem_budget) };
+    run(
+        &args.scan.common,
+        Purpose::Scan,
+        |_, _| Ok(vec![Input::Processes(select)]),
+        |threads, exclude| plain_walk(&args.scan, threads, exclude),
+    )
+}
+
+/// `leakscan crashtest -- CMD`: canaries in, memory/outputs scanned, crash, verdict per canary.
+fn crashtest_command(args: CrashArgs) -> Result<u8> {
+    let dir = std::env::temp_dir().join(format!("leakscan-crashtest-{}", std::process::id()));
+    let after = std::time::Duration::from_secs_f64(args.after.clamp(0.0, 1e6));
+    let mut launched = crate::crashtest::launch(&args.command, after, &dir)?;
+    let mut inputs = Vec::new();
+    if launched.running {
+        let pid = launched.child.id();
+        let select = crate::source::proc::Select { pids: vec![pid], all: false, mem_budget: Some(args.mem_budget) };
+        inputs.push(Input::Processes(select));
+    }
+    inputs.extend(launched.outputs.iter().cloned().map(Input::Path));
+    inputs.extend(args.scan.paths.iter().cloned().map(Input::Path));
+    let leaks = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let purpose = Purpose::Crashtest { canaries: launched.canaries.clone(), leaks: Arc::clone(&leaks) };
+    let result =
+        run(&args.scan.common, purpose, |_, _| Ok(inputs), |threads, exclude| plain_walk(&args.scan, threads, exclude));
+    crate::crashtest::abort(&mut launched);
+    let _ = std::fs::remove_dir_all(&dir);
+    let leaks = leaks.lock().map(|l| l.clone()).unwrap_or_default();
+    for (name, _) in &launched.canaries {
+        let places: Vec<&str> = leaks.iter().filter(|(n, _)| n == name).map(|(_, at)| at.as_str()).collect();
+        match places.is_empty() {
+            true => eprintln!("leakscan: canary {name}: not found"),
+            false => eprintln!("leakscan: canary {name} leaked in: {}", places.join(", ")),
+        }
+    }
+    result
+}
+
+/// The walk options a scan's path flags give.
+fn plain_walk(args: &ScanArgs, threads: usize, exclude: Exclude) -> crate::source::fs::WalkOptions {
+    crate::source::fs::WalkOptions {
+        gitignore: args.gitignore,
+        follow: args.follow,
+        max_file_size: args.max_file_size,
+        threads,
+        exclude,
+    }
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
@@ -404,8 +501,18 @@ fn run(
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
     let mut reporter = reporter(args, &purpose)?;
-    if let Purpose::Watch { exec: Some(cmd) } = &purpose {
-        reporter = Box::new(report::exec::Exec::new(reporter, cmd.clone(), args.show_secrets));
+    match &purpose {
+        Purpose::Watch { exec: Some(cmd) } => {
+            reporter = Box::new(report::exec::Exec::new(reporter, cmd.clone(), args.show_secrets));
+        }
+        Purpose::Crashtest { canaries, leaks } => {
+            reporter = Box::new(crate::crashtest::CanaryReporter {
+                inner: reporter,
+                canaries: canaries.clone(),
+                leaks: Arc::clone(leaks),
+            });
+        }
+        _ => {}
     }
     let limit = config.as_ref().and_then(|c| c.limits.max_file_size);
     let exclude = exclusion(config, cwd);
@@ -427,10 +534,10 @@ fn run(
     if messages::is_enabled(Verbosity::Normal) {
         engine::print_summary(&summary);
     }
-    if args.require_encrypted && purpose == Purpose::Scan {
+    if args.require_encrypted && matches!(purpose, Purpose::Scan) {
         return Ok(backup_verdict(&summary));
     }
-    Ok(if summary.findings > 0 && purpose != Purpose::CreateBaseline {
+    Ok(if summary.findings > 0 && !matches!(purpose, Purpose::CreateBaseline) {
         exit::FINDINGS
     } else if !summary.complete {
         exit::INCOMPLETE
@@ -481,12 +588,13 @@ fn redact(args: RedactArgs) -> Result<u8> {
     Ok(if failed { exit::INCOMPLETE } else { exit::CLEAN })
 }
 
-/// Why a scan runs: to report, to record a baseline (exit 0 with findings), or to follow logs.
-#[derive(Clone, PartialEq)]
+/// Why a scan runs: to report, to record a baseline (exit 0 with findings), to follow logs, or
+/// to tell which crashtest canary leaked.
 enum Purpose {
     Scan,
     CreateBaseline,
     Watch { exec: Option<String> },
+    Crashtest { canaries: Vec<crate::crashtest::Canary>, leaks: Arc<std::sync::Mutex<Vec<(String, String)>>> },
 }
 
 /// The reporter for the `--format` requests: one, or a [`report::Tee`] over several. Each

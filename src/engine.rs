@@ -35,6 +35,8 @@ pub enum Input {
     Git(Arc<source::git::GitOptions>),
     /// Files, directories or globs followed like `tail -F` until a signal (`leakscan watch`).
     Follow(Vec<PathBuf>, source::log::FollowOptions),
+    /// Live processes through `/proc`.
+    Processes(source::proc::Select),
 }
 
 /// Everything a scan needs, built once by `cli`.
@@ -88,7 +90,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             let mut found = Vec::new();
             for chunk in rx {
                 let s = matcher.scan(&chunk, &mut found);
-                marker_suppressed.fetch_add(s.by_marker, Ordering::Relaxed);
+                let s16 = crate::utf16::scan(&matcher, &chunk, &mut found);
+                marker_suppressed.fetch_add(s.by_marker + s16.by_marker, Ordering::Relaxed);
                 if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
                     return;
                 }
@@ -110,6 +113,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                 Input::Path(path) => source::fs::scan_path(&ctx, path, &walk),
                 Input::Git(git) => source::git::scan(&ctx, git),
                 Input::Follow(specs, opts) => source::log::follow(&ctx, specs, *opts),
+                Input::Processes(select) => source::proc::scan(&ctx, select),
             }
         }
     });

@@ -123,6 +123,8 @@ pub struct Finding {
     /// Bytes of the whole regex match before and after the secret (a keyword and `=`, quotes):
     /// gitleaks reports positions and `Match` of the whole match.
     pub match_around: (usize, usize),
+    /// The text encoding the secret was found in when not plain bytes (`utf-16le`, `utf-16be`).
+    pub encoding: Option<&'static str>,
 }
 
 static FINGERPRINT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
@@ -237,6 +239,7 @@ mod tests {
             after: b" # x".to_vec(),
             matched: Secret::new(secret.to_vec()),
             match_around: (0, 0),
+            encoding: None,
         }
     }
 

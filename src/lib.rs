@@ -4,8 +4,8 @@
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `known` on `finding`; `redact` on `matcher`; `engine` on those;
-//! `check`, `config`, `cli` on top.
+//! `finding`, `summary`; `known` on `finding`; `utf16` on `matcher`, `chunk`, `finding`; `redact`
+//! on `matcher`; `engine` on those; `check`, `config`, `crashtest`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -13,6 +13,7 @@ pub mod check;
 pub mod chunk;
 pub mod cli;
 pub mod config;
+pub mod crashtest;
 pub mod engine;
 pub mod entropy;
 pub mod finding;
@@ -29,3 +30,4 @@ pub mod source;
 pub mod summary;
 pub mod suppress;
 pub mod timestamp;
+pub mod utf16;

@@ -309,6 +309,7 @@ impl Matcher {
                 start - hit.matched.start.max(line_begin_in_data).min(start),
                 hit.matched.end.max(end) - end,
             ),
+            encoding: None,
         }
     }
 }

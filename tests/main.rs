@@ -3,6 +3,7 @@
 mod util;
 
 mod archive;
+mod core;
 mod formats;
 mod git;
 mod gitleaks;

@@ -67,6 +67,27 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
             map.insert(key.into(), json!(value));
         }
     }
+    if let (Some(encoding), Value::Object(map)) = (f.encoding, &mut v) {
+        map.insert("encoding".into(), json!(encoding));
+    }
+    if let (crate::chunk::Origin::Segment { vaddr, view, .. }, Value::Object(map)) = (&*f.origin, &mut v) {
+        map.insert("vaddr".into(), json!(vaddr.wrapping_add(f.offset)));
+        map.insert("mapping".into(), json!(crate::messages::escape(view.mapping.as_bytes())));
+        map.insert("pid".into(), json!(view.pid));
+        map.insert("process".into(), json!(view.process.as_deref().map(|p| crate::messages::escape(p.as_bytes()))));
+    }
+    let process = match &*f.origin {
+        crate::chunk::Origin::Segment { outer, .. } => &**outer,
+        origin => origin,
+    };
+    if let (crate::chunk::Origin::Process { pid, comm, field }, Value::Object(map)) = (process, &mut v) {
+        map.insert("pid".into(), json!(pid));
+        map.insert("process".into(), json!(crate::messages::escape(comm.as_bytes())));
+        map.insert("field".into(), json!(crate::messages::escape(field.as_bytes())));
+        if let Some((_, name)) = field.split_once("environ:") {
+            map.insert("variable".into(), json!(crate::messages::escape(name.as_bytes())));
+        }
+    }
     v
 }
 

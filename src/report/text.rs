@@ -31,12 +31,13 @@ impl Text {
 impl Reporter for Text {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         let line = format!(
-            "{}:{}:{}: {} [{}] {}  {}\n",
+            "{}:{}:{}: {} [{}]{} {}  {}\n",
             self.paint("35", &f.location()),
             self.paint("32", &f.line.to_string()),
             f.column,
             self.paint("1;31", &f.rule.id),
             f.rule.confidence.as_str(),
+            f.encoding.map(|e| format!(" ({e})")).unwrap_or_default(),
             self.paint("1", &f.secret_text(self.style.show_secrets)),
             self.paint("2", f.context_text(self.style.show_secrets).trim()),
         );

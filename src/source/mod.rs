@@ -1,5 +1,6 @@
 //! Sources turn inputs into chunks: the directory walk (`fs`), standard input (`stdin`), git
 //! repositories (`git`), archives and compressed streams (`archive`), followed logs (`log`),
+//! ELF core dumps (`core`, detected by content in [`Context::scan`]), live processes (`proc`),
 //! plus [`sniff`], the one content-type decision.
 //!
 //! Invariant: sources push chunks and count what they read or skip; they know nothing of
@@ -10,12 +11,14 @@
 //! Depends on `chunk`, `messages`.
 
 pub mod archive;
+pub mod core;
 pub mod fs;
 pub mod git;
 pub mod log;
+pub mod proc;
 pub mod stdin;
 
-use crate::chunk::{Chunk, Chunker, Content, Origin};
+use crate::chunk::{Chunk, Chunker, Content, Origin, ReadFailure};
 use archive::{Budget, Halt, Limits};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -87,7 +90,11 @@ impl Context<'_> {
         let kind = sniff(&head);
         let mut joined = (&head[..]).chain(reader);
         match kind {
-            Kind::Plain | Kind::Core => self.leaf(&origin, &mut joined, None),
+            Kind::Core => {
+                core::scan(self, origin, &mut joined);
+                Ok(())
+            }
+            Kind::Plain => self.leaf(&origin, &mut joined, None),
             Kind::Database => self.leaf(&origin, &mut joined, Some(Content::Text)),
             other => archive::open(self, origin, &mut joined, other, budget),
         }
@@ -111,6 +118,31 @@ impl Context<'_> {
             }
         }
     }
+
+    /// Reads one input to its end through the chunker as plain bytes, counting it (a core
+    /// whose headers cannot be parsed).
+    pub fn read_plain(&self, origin: Arc<Origin>, reader: &mut dyn Read) {
+        let _ = self.leaf(&origin, reader, None);
+    }
+
+    /// Counts one input read to its end (unless the scan is stopping).
+    pub fn count_file(&self) {
+        if !self.is_stopping() {
+            self.tally.files.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs the chunker over `reader` (a part of an input: a core segment), counting bytes
+    /// but not files. Returns the bytes read, or where reading failed.
+    pub fn read_stream(&self, origin: Arc<Origin>, reader: &mut dyn Read) -> Result<u64, ReadFailure> {
+        let result = self.chunker.run(&origin, reader, &mut |chunk| !self.is_stopping() && (self.push)(chunk));
+        let n = match &result {
+            Ok(n) => *n,
+            Err(failure) => failure.offset,
+        };
+        self.tally.bytes.fetch_add(n, Ordering::Relaxed);
+        result
+    }
 }
 
 /// Bytes [`sniff`] looks at (a tar header is 512; armored headers are short).
@@ -123,7 +155,7 @@ pub enum Kind {
     Plain,
     /// A SQLite database: binary pages holding text values, scanned as text.
     Database,
-    /// An ELF core dump (scanned as bytes until the core source parses its segments).
+    /// An ELF core dump (`ET_CORE`): scanned segment by segment by the `core` source.
     Core,
     /// A compressed stream.
     Compressed(Codec),

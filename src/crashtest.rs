@@ -1,0 +1,121 @@
+//! `leakscan crashtest -- CMD ARGS`: runs CMD with generated canary secrets in its environment,
+//! captures its stdout/stderr to files, waits `--after` seconds (or until it exits), lets the
+//! scan read its memory, then aborts it (SIGABRT); a reporter wrapper records which canary
+//! leaked where.
+//!
+//! Invariant: canaries are synthetic (fresh random bodies, valid formats) and never printed in
+//! full: the leak report names the canary variable and the location only.
+//! Depends on `report`, `finding`, `summary`, `rules` (for the GitHub checksum).
+
+use crate::finding::Finding;
+use crate::report::Reporter;
+use crate::summary::Summary;
+use anyhow::{anyhow, Result};
+use std::ffi::OsString;
+use std::io;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A canary: the environment variable it is planted in and its value.
+pub type Canary = (String, String);
+
+/// The command under test, running or finished.
+pub struct Launched {
+    /// The child process.
+    pub child: Child,
+    /// Where its stdout and stderr were written.
+    pub outputs: [PathBuf; 2],
+    /// The planted canaries.
+    pub canaries: Vec<Canary>,
+    /// True when it was still running after `--after`.
+    pub running: bool,
+}
+
+/// Fresh canaries: a GitHub classic token (valid checksum) and an AWS access key id.
+pub fn canaries() -> Vec<Canary> {
+    let mut seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()).rotate_left(32);
+    let mut pick = |alphabet: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                alphabet[(seed % alphabet.len() as u64) as usize] as char
+            })
+            .collect()
+    };
+    let body = pick(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 30);
+    let github = format!("ghp_{body}{}", crate::rules::base62_6(crc32fast::hash(body.as_bytes())));
+    let aws = format!("AKIA{}", pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
+    vec![("GITHUB_TOKEN".into(), github), ("AWS_ACCESS_KEY_ID".into(), aws)]
+}
+
+/// Starts `command` with the canaries in its environment and its output in `dir`, then waits
+/// up to `after` for it to exit.
+pub fn launch(command: &[OsString], after: Duration, dir: &std::path::Path) -> Result<Launched> {
+    let (program, args) = command.split_first().ok_or_else(|| anyhow!("crashtest needs a command after --"))?;
+    std::fs::create_dir_all(dir)?;
+    let outputs = [dir.join("stdout"), dir.join("stderr")];
+    let canaries = canaries();
+    let mut cmd = Command::new(program);
+    cmd.args(args).stdin(Stdio::null());
+    cmd.stdout(std::fs::File::create(&outputs[0])?).stderr(std::fs::File::create(&outputs[1])?);
+    for (name, value) in &canaries {
+        cmd.env(name, value);
+    }
+    let mut child = cmd.spawn().map_err(|e| anyhow!("starting {}: {e}", program.to_string_lossy()))?;
+    let start = Instant::now();
+    let mut running = true;
+    while start.elapsed() < after {
+        if child.try_wait()?.is_some() {
+            running = false;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(Launched { child, outputs, canaries, running })
+}
+
+/// Crashes the child with SIGABRT (through `kill(1)`: the crate has no unsafe and no libc) and
+/// reaps it; falls back to SIGKILL.
+pub fn abort(launched: &mut Launched) {
+    if launched.running {
+        let pid = launched.child.id().to_string();
+        let sent = Command::new("kill").args(["-ABRT", &pid]).status().is_ok_and(|s| s.success());
+        if !sent {
+            let _ = launched.child.kill();
+        }
+    }
+    let _ = launched.child.wait();
+}
+
+/// Forwards findings and records, for each one holding a canary, (variable, location).
+pub struct CanaryReporter {
+    /// The real reporter.
+    pub inner: Box<dyn Reporter>,
+    /// The planted canaries.
+    pub canaries: Vec<Canary>,
+    /// Leaks seen: (canary variable, finding location).
+    pub leaks: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Reporter for CanaryReporter {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        for (name, value) in &self.canaries {
+            if f.secret.expose() == value.as_bytes() {
+                if let Ok(mut leaks) = self.leaks.lock() {
+                    leaks.push((name.clone(), f.location()));
+                }
+            }
+        }
+        self.inner.finding(f)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.inner.finish(summary)
+    }
+}

@@ -1,0 +1,212 @@
+//! UTF-16 text inside any chunk: finds runs of UTF-16LE/BE printable ASCII (at both byte
+//! alignments), transcodes each run to ASCII in a side buffer, scans it with the matcher as
+//! its own chunk, and maps each finding back to the original bytes.
+//!
+//! Invariant: a finding's `offset` is the input offset of its first UTF-16 code unit
+//! (the run's first code unit + 2 × index in the run) and its `encoding` says which; a chunk
+//! holding fewer than [`MIN_CHARS`] NUL bytes costs one `memchr` count and nothing else.
+//! Only runs whose first code unit lies in the chunk's owned range are reported, so
+//! overlapping chunks do not report a run twice. Depends on `chunk`, `matcher`, `finding`.
+
+use crate::chunk::{count_lines, Chunk};
+use crate::finding::Finding;
+use crate::matcher::{Matcher, Suppressed};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Shortest run of UTF-16 printable ASCII worth scanning, in code units.
+pub const MIN_CHARS: usize = 8;
+
+/// Byte order of a UTF-16 run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Little-endian: `c 0x00` pairs.
+    Le,
+    /// Big-endian: `0x00 c` pairs.
+    Be,
+}
+
+impl Order {
+    /// The name reported in findings (`utf-16le`, `utf-16be`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Order::Le => "utf-16le",
+            Order::Be => "utf-16be",
+        }
+    }
+}
+
+/// One run of UTF-16 printable ASCII in a chunk's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// Index in the data of the first code unit's first byte.
+    pub start: usize,
+    /// The transcoded ASCII text, one byte per code unit.
+    pub text: Vec<u8>,
+    /// Byte order.
+    pub order: Order,
+}
+
+fn is_printable(b: u8) -> bool {
+    (0x20..=0x7e).contains(&b) || b == b'\t' || b == b'\n' || b == b'\r'
+}
+
+/// Finds the runs of at least `min` UTF-16 printable ASCII code units in `data`.
+///
+/// A run is a maximal stretch alternating printable bytes and NULs. Its byte order: big-endian
+/// when a BE byte-order mark (`FE FF`) precedes it, or when it starts with a NUL and either
+/// does not end with one or follows two non-NUL bytes (a header, then `00 c … 00 c 00`: a
+/// NUL-terminated BE string); little-endian otherwise. Runs starting and ending with a NUL are
+/// ambiguous (the same characters either way, one byte apart): the offset reported is then
+/// the first byte of the chosen order's first code unit.
+pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < data.len() {
+        let Some(z) = memchr::memchr(0, &data[k..]).map(|z| k + z) else { break };
+        let s = if z > k && is_printable(data[z - 1]) { z - 1 } else { z };
+        let mut e = s + 1;
+        while e < data.len() && (data[e] == 0) != (data[e - 1] == 0) && (data[e] == 0 || is_printable(data[e])) {
+            e += 1;
+        }
+        k = e.max(z + 1);
+        if e == s + 1 && data[s] == 0 && data.get(e) == Some(&0) {
+            // A run of NULs (zero pages in a core): jump to its last byte, where the next
+            // region may start, instead of one iteration per NUL.
+            k = data[e..].iter().position(|&b| b != 0).map_or(data.len(), |p| e + p - 1).max(k);
+            continue;
+        }
+        let first = if data[s] == 0 { s + 1 } else { s };
+        if first >= e || (e - first).div_ceil(2) < min {
+            continue;
+        }
+        let has_be_bom = first >= 3 && data[first - 3..first - 1] == [0xfe, 0xff];
+        // `x y 00 c …` with x, y non-NUL: a header before a BE string; `00 é 00 c …` is LE text.
+        let after_header = s >= 2 && data[s - 1] != 0 && data[s - 2] != 0;
+        let is_be = has_be_bom || (data[s] == 0 && (data[e - 1] != 0 || after_header));
+        let order = if is_be { Order::Be } else { Order::Le };
+        // In LE order a last printable byte without its NUL is half of a non-ASCII code unit.
+        let end = if order == Order::Le && data[e - 1] != 0 { e - 1 } else { e };
+        if (end - first).div_ceil(2) < min {
+            continue;
+        }
+        let text: Vec<u8> = data[first..end].iter().step_by(2).copied().collect();
+        let start = if order == Order::Be { first - 1 } else { first };
+        out.push(Run { start, text, order });
+    }
+    out
+}
+
+/// True when `data` has enough NUL bytes to hold a UTF-16 run at all.
+fn may_hold_utf16(data: &[u8]) -> bool {
+    memchr::memchr_iter(0, data).take(MIN_CHARS).count() >= MIN_CHARS
+}
+
+/// Scans the UTF-16 runs of `chunk`, appending their findings (mapped back to the chunk's
+/// input offsets and lines) to `out`.
+pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppressed {
+    let mut suppressed = Suppressed::default();
+    if !may_hold_utf16(&chunk.data) {
+        return suppressed;
+    }
+    for run in runs(&chunk.data, MIN_CHARS) {
+        // Own the characters whose code unit starts in the chunk's owned range.
+        let owned = owned_chars(&chunk.owned, run.start, run.text.len());
+        if owned.is_empty() {
+            continue;
+        }
+        let side = Chunk {
+            origin: Arc::clone(&chunk.origin),
+            data: run.text.clone(),
+            offset: 0,
+            line: 1,
+            line_start: 0,
+            owned,
+            content: chunk.content,
+        };
+        let mut found = Vec::new();
+        suppressed.by_marker += matcher.scan(&side, &mut found).by_marker;
+        out.extend(found.into_iter().map(|f| relocate(chunk, &run, f)));
+    }
+    suppressed
+}
+
+/// The half-open range of run characters whose first byte is in `owned`.
+fn owned_chars(owned: &Range<usize>, start: usize, len: usize) -> Range<usize> {
+    let from = owned.start.saturating_sub(start).div_ceil(2).min(len);
+    let to = owned.end.saturating_sub(start).div_ceil(2).min(len);
+    from..to.max(from)
+}
+
+/// Moves a finding from the side buffer to the original bytes: offset, line and columns
+/// (columns in bytes of the original line, 1-based).
+fn relocate(chunk: &Chunk, run: &Run, mut f: Finding) -> Finding {
+    let index = f.offset as usize;
+    let at = run.start + 2 * index;
+    let line_begin = match memchr::memrchr(b'\n', &chunk.data[..at]) {
+        Some(nl) => chunk.offset + nl as u64 + 1,
+        None => chunk.line_start,
+    };
+    f.offset = chunk.offset + at as u64;
+    f.line = chunk.line + count_lines(&chunk.data[..at]);
+    f.column = f.offset - line_begin + 1;
+    f.end_line = f.line;
+    f.end_column = f.column + 2 * f.secret.len() as u64;
+    f.encoding = Some(run.order.name());
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn le(s: &str) -> Vec<u8> {
+        s.bytes().flat_map(|b| [b, 0]).collect()
+    }
+
+    fn be(s: &str) -> Vec<u8> {
+        s.bytes().flat_map(|b| [0, b]).collect()
+    }
+
+    #[test]
+    fn finds_le_and_be_at_both_alignments_without_half_code_units() {
+        for pad in 0..2 {
+            let mut data = vec![0x90u8; 3 + pad];
+            data.extend(le("hello world"));
+            data.extend([b'0', 0x05, 0, 0, 0x90, 0x91]);
+            let start = data.len();
+            data.extend(be("second text"));
+            data.extend([0x90, 0x91]);
+            let got = runs(&data, 8);
+            assert_eq!(got.len(), 2, "{got:?}");
+            assert_eq!((got[0].start, got[0].order, &got[0].text[..]), (3 + pad, Order::Le, &b"hello world"[..]));
+            assert_eq!((got[1].start, got[1].order, &got[1].text[..]), (start, Order::Be, &b"second text"[..]));
+        }
+    }
+
+    #[test]
+    fn be_bom_decides_and_short_runs_are_ignored() {
+        let mut data = vec![0xfe, 0xff];
+        data.extend(be("bommed text"));
+        data.extend([0, 0]);
+        data.extend(le("short"));
+        let got = runs(&data, 8);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].start, got[0].order), (2, Order::Be));
+        assert!(runs(b"plain ascii text, no nul at all", 8).is_empty());
+        // after a run of NULs, a BE string still starts at its first NUL
+        let mut zeros = vec![0u8; 100];
+        zeros.extend(be("after zeros"));
+        zeros.push(0x90);
+        let got = runs(&zeros, 8);
+        assert_eq!((got.len(), got[0].start, got[0].order), (1, 100, Order::Be), "{got:?}");
+    }
+
+    #[test]
+    fn owned_chars_cover_code_units_in_range() {
+        assert_eq!(owned_chars(&(0..100), 10, 5), 0..5);
+        assert_eq!(owned_chars(&(13..100), 10, 5), 2..5);
+        assert_eq!(owned_chars(&(0..14), 10, 5), 0..2);
+        assert_eq!(owned_chars(&(50..60), 10, 5), 5..5);
+    }
+}
