@@ -103,9 +103,11 @@ fn may_hold_utf16(data: &[u8]) -> bool {
 }
 
 /// Scans the UTF-16 runs of `chunk`, appending their findings (mapped back to the chunk's
-/// input offsets and lines) to `out`.
+/// input offsets and lines) to `out`, which holds the chunk's plain findings (and nothing
+/// else): a secret already found there is not reported again.
 pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppressed {
     let mut suppressed = Suppressed::default();
+    let plain = out.len();
     if !may_hold_utf16(&chunk.data) {
         return suppressed;
     }
@@ -126,7 +128,13 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppres
         };
         let mut found = Vec::new();
         suppressed.by_marker += matcher.scan(&side, &mut found).by_marker;
-        out.extend(found.into_iter().map(|f| relocate(chunk, &run, f)));
+        for f in found.into_iter().map(|f| relocate(chunk, &run, f)) {
+            // A known value's UTF-16LE form is also matched in the raw bytes: report it once.
+            let span = f.offset..f.offset + 2 * f.secret.len() as u64;
+            if !out[..plain].iter().any(|p| p.rule.id == f.rule.id && span.contains(&p.offset)) {
+                out.push(f);
+            }
+        }
     }
     suppressed
 }
