@@ -1,15 +1,18 @@
 //! Rules: `RuleSpec` as written in `rules/*.toml` (or a user's file) → compiled `Rule`.
 //!
-//! Invariant: a rule that fails to compile is an error naming its file and id, never silently
-//! dropped. Regexes run over bytes with Unicode off (ASCII classes, like Go RE2).
-//! Depends on `entropy`, `finding` (for `Confidence`, `RuleInfo`) and `pack`.
+//! Invariant: a rule that fails to parse is an error naming its file and id, never silently
+//! dropped. Regexes run over bytes with Unicode off (ASCII classes, like Go RE2). A regex is
+//! parsed and checked when its rule loads but compiled on first use ([`LazyRegex`]): most rules
+//! never see their keyword in a given scan, and compiling all of them was most of the cost of
+//! a small scan (a pre-commit hook).
+//! Depends on `entropy`, `finding` (for `Confidence`, `RuleInfo`), `messages` and `pack`.
 
 use crate::finding::{Confidence, RuleInfo};
 use anyhow::{anyhow, Context, Result};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use serde::Deserialize;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A rule file: `[[rules]]` tables.
 #[derive(Debug, Deserialize)]
@@ -181,8 +184,8 @@ pub struct Rule {
     pub unverified: Arc<RuleInfo>,
     /// See [`RuleSpec::generic_value`].
     pub generic_value: bool,
-    /// The compiled pattern.
-    pub regex: Regex,
+    /// The pattern, compiled on first use.
+    pub regex: LazyRegex,
     /// Capture group of the secret.
     pub secret_group: usize,
     /// Lowercased prefilter literals.
@@ -193,7 +196,8 @@ pub struct Rule {
     pub checksum: Option<Checksum>,
     /// Whether the rule applies to binary content.
     pub binary: bool,
-    /// Longest match in bytes: the regex runs within this distance of a keyword hit.
+    /// Longest match in bytes (as declared, or less when the regex bounds its matches): the
+    /// regex runs within this distance of a keyword hit.
     pub max_len: usize,
     /// Where a keyword must occur.
     pub keyword_scope: KeywordScope,
@@ -205,10 +209,45 @@ pub struct Rule {
     pub spec: RuleSpec,
 }
 
+/// A rule's regex, parsed when the rule loads and compiled the first time a scan needs it.
+pub struct LazyRegex {
+    pattern: String,
+    /// Where the rule was defined and its id, for the one warning if compiling fails.
+    name: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// The compiled regex; `None` (after one warning that marks the scan incomplete) when the
+    /// pattern parsed but could not be compiled (an automaton size limit).
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| match compile_regex(&self.pattern) {
+                Ok(regex) => Some(regex),
+                Err(e) => {
+                    crate::messages::incomplete("rule not compiled", &format!("{}: {e}", self.name));
+                    None
+                }
+            })
+            .as_ref()
+    }
+}
+
+impl std::fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyRegex").field("pattern", &self.pattern).finish()
+    }
+}
+
+/// How every rule's pattern is parsed: bytes, Unicode off.
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
 /// Compiles a pattern the way every rule is compiled: bytes, Unicode off.
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
     Regex::builder()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .syntax(syntax_config())
         .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(64 << 20)))
         .build(pattern)
         .map_err(|e| match std::error::Error::source(&e) {
@@ -221,8 +260,10 @@ impl Rule {
     /// Compiles a spec; the error names the rule and what is wrong.
     pub fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
         let id = spec.id.clone();
-        let regex = compile_regex(&spec.regex).with_context(|| format!("{file}: rule {id}: regex"))?;
-        let groups = regex.group_info().group_len(regex_automata::PatternID::ZERO);
+        let hir = syntax::parse_with(&spec.regex, &syntax_config())
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| format!("{file}: rule {id}: regex"))?;
+        let groups = hir.properties().explicit_captures_len() + 1;
         let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
         if secret_group >= groups {
             return Err(anyhow!(
@@ -236,6 +277,9 @@ impl Rule {
         if max_len == 0 || max_len > MAX_MAX_LEN {
             return Err(anyhow!("{file}: rule {id}: max_len must be 1..={MAX_MAX_LEN}"));
         }
+        // A regex whose matches are bounded needs no wider window than its longest match: the
+        // keyword windows (and so the regex work per keyword hit) shrink to what can match.
+        let max_len = hir.properties().maximum_len().map_or(max_len, |n| max_len.min(n.max(1)));
         if spec.keywords.iter().any(|k| k.is_empty()) {
             return Err(anyhow!("{file}: rule {id}: empty keyword"));
         }
@@ -252,7 +296,11 @@ impl Rule {
             info,
             unverified,
             generic_value: spec.generic_value.unwrap_or(false),
-            regex,
+            regex: LazyRegex {
+                pattern: spec.regex.clone(),
+                name: format!("{file}: rule {id}"),
+                compiled: OnceLock::new(),
+            },
             secret_group,
             keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect(),
             min_entropy: spec.min_entropy.unwrap_or(0.0),
