@@ -175,6 +175,64 @@ fn side_branch_merge_stash_and_annotated_tag() {
 }
 
 #[test]
+fn each_blob_once_across_branches_moved_and_copied_trees_and_reverts() {
+    let repo = Repo::new();
+    repo.commit_file("base.txt", "base\n", "base");
+    let (twice, from_branch, moved, restored) =
+        (github_token(170), github_token(171), github_token(172), github_token(173));
+    // The same content added on two branches: reported once, on one of the two commits.
+    repo.git(&["checkout", "-q", "-b", "a"]);
+    let c_a = repo.commit_file("a/creds.txt", format!("{twice}\n"), "a adds");
+    repo.git(&["checkout", "-q", "-b", "b", "main"]);
+    let c_b = repo.commit_file("b/creds.txt", format!("{twice}\n"), "b adds");
+    // A file only on branch b, brought to main by a merge: the commit that added it, not the merge.
+    let c_feature = repo.commit_file("lib/feature.txt", format!("{from_branch}\n"), "feature file");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_file("main.txt", "main moves on\n", "main");
+    repo.git(&["merge", "-q", "--no-ff", "--no-edit", "a"]);
+    repo.git(&["merge", "-q", "--no-ff", "--no-edit", "b"]);
+    // A directory renamed, then copied whole under another path: the same subtree, nothing new.
+    let c_moved = repo.commit_file("conf/deep/app.env", format!("K={moved}\n"), "conf");
+    repo.git(&["mv", "conf", "settings"]);
+    repo.commit("rename conf");
+    repo.git(&["read-tree", "--prefix=backup/settings/", "HEAD:settings"]);
+    repo.commit("copy settings");
+    // Added, deleted, added back (the same blob): the first commit.
+    let c_restored = repo.commit_file("r.txt", format!("{restored}\n"), "add r");
+    repo.git(&["rm", "-q", "r.txt"]);
+    repo.commit("drop r");
+    repo.commit_file("r.txt", format!("{restored}\n"), "restore r");
+
+    let r = repo.run(&[]);
+    r.expect_code(1);
+    let f = r.findings();
+    let t = only(&r, &f, &twice);
+    assert!(t["commit"] == c_a.as_str() || t["commit"] == c_b.as_str(), "{r}");
+    let b = only(&r, &f, &from_branch);
+    assert_eq!((b["commit"].as_str(), b["path"].as_str()), (Some(&c_feature[..]), Some("lib/feature.txt")), "{r}");
+    let m = only(&r, &f, &moved);
+    assert_eq!((m["commit"].as_str(), m["path"].as_str()), (Some(&c_moved[..]), Some("conf/deep/app.env")), "{r}");
+    assert_eq!(only(&r, &f, &restored)["commit"].as_str(), Some(&c_restored[..]), "{r}");
+    assert_eq!(f.len(), 4, "{r}");
+}
+
+#[test]
+fn a_blob_allowlisted_at_one_path_is_still_scanned_at_another() {
+    let repo = Repo::new();
+    let tok = github_token(174);
+    repo.commit_file("fixtures/sample.txt", format!("{tok}\n"), "fixture");
+    let c = repo.commit_file("src/app.txt", format!("{tok}\n"), "the same value, used for real");
+    repo.write("allow.toml", "[allowlist]\npaths = [\"fixtures/\"]\n");
+    let config = repo.path().join("allow.toml");
+    let r = repo.dir.run(&["git", "--format", "jsonl", "--show-secrets", "--config", config.to_str().unwrap()]);
+    r.expect_code(1);
+    let f = r.findings();
+    let hit = only(&r, &f, &tok);
+    assert_eq!((hit["commit"].as_str(), hit["path"].as_str()), (Some(&c[..]), Some("src/app.txt")), "{r}");
+    assert_eq!(r.summary()["skipped"]["allowlisted path (config)"], 1, "{r}");
+}
+
+#[test]
 fn unreachable_commit_needs_reflog_or_all_objects() {
     let repo = Repo::new();
     repo.commit_file("a.txt", "clean\n", "base");

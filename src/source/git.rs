@@ -1,18 +1,24 @@
 //! `leakscan git`: history, the staged index and pushed ranges, read through git2 only.
 //!
 //! Invariant: nothing a repository configures ever runs — no `git` subprocess, textconv or diff
-//! driver, clean/smudge filter, fsmonitor or hook. Blob content is taken raw, trees are diffed
-//! without loading blobs, and blobs are diffed with no path (so no attribute applies).
-//! Each unique blob is scanned once: commits are walked parents first and each is diffed
-//! against its first parent, so the commit and path that first introduced a blob own its
-//! findings; of a modified file only the lines the commit added are scanned (the others were
-//! scanned where they were added, or are outside the range asked for). A corrupt or missing
-//! object is a warning that marks the scan incomplete; the rest is still scanned.
-//! `git2` types never leave this module (this file, `git/blob.rs` and `git/push.rs`).
+//! driver, clean/smudge filter, fsmonitor or hook. Objects are read raw from the object
+//! database: trees are parsed here (`git/tree.rs`), blobs are never filtered, and no libgit2
+//! diff runs (so no attribute applies).
+//! Each unique blob is scanned once: commits are walked parents first and each commit's tree
+//! is compared with its parents' trees (`git/walk.rs`), so the commit and path that first
+//! introduced a blob own its findings; of a modified file only the lines no parent version
+//! has are scanned (the others were scanned where they were added, or are outside the range
+//! asked for; `git/lines.rs`). Blobs are read and masked on reader threads, each with its own
+//! `Repository`. A corrupt or missing object is a warning that marks the scan incomplete; the
+//! rest is still scanned. `git2` types never leave this module and its submodules.
 //! Depends on `source`, `chunk`, `messages`, `git2`, `crossbeam-channel`.
 
 mod blob;
+mod lines;
 mod push;
+mod staged;
+mod tree;
+mod walk;
 
 pub use push::PushUpdate;
 
@@ -20,12 +26,13 @@ use super::fs::{Entry, Exclude};
 use super::Context;
 use crate::chunk::{CommitMeta, Origin};
 use crate::messages;
-use blob::Job;
-use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, Revwalk, Sort};
+use blob::{Job, Work};
+use git2::{ObjectType, Oid, Repository, Revwalk, Sort};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use walk::{NewBlob, Sink, Taken, TreeWalk};
 
 /// What `leakscan git` scans, built once by `cli`.
 pub struct GitOptions {
@@ -98,7 +105,7 @@ pub fn scan(ctx: &Context<'_>, opts: &GitOptions) {
         }
     };
     match &opts.mode {
-        Mode::Staged => blob::scan_staged(ctx, &repo, opts),
+        Mode::Staged => staged::scan_staged(ctx, &repo, opts),
         Mode::PrePush(updates) => {
             if let Some(walk) = push::walk(&repo, updates) {
                 scan_commits(ctx, &repo, opts, walk, Starts::default());
@@ -260,37 +267,49 @@ fn all_objects(repo: &Repository, walk: &mut Revwalk<'_>, starts: &mut Starts) {
     }
 }
 
-/// Walks commits parents first, scanning messages here and sending each new blob to the
-/// reader threads; then tag messages and blobs no commit introduced.
+/// Walks commits parents first, sending each message and new blob to the reader threads; then
+/// tag messages and blobs no commit introduced.
 fn scan_commits(ctx: &Context<'_>, repo: &Repository, opts: &GitOptions, mut walk: Revwalk<'_>, starts: Starts) {
     if let Err(e) = walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE) {
         return messages::incomplete("unreadable git history", e.message());
     }
-    let (tx, rx) = crossbeam_channel::bounded::<Job>(opts.threads * 4);
+    let mut trees = match repo.odb() {
+        Ok(odb) => TreeWalk::new(odb),
+        Err(e) => return messages::incomplete("unreadable object database", e.message()),
+    };
     let git_dir = repo.path().to_path_buf();
     let workdir = repo.workdir().unwrap_or(repo.path()).to_path_buf();
     std::thread::scope(|scope| {
+        // One queue per reader: versions of a path go to the same reader, whose cached line
+        // sets then hold the old version (see `lines.rs`).
+        let mut tx = Vec::new();
         for _ in 0..opts.threads.max(1) {
-            let (rx, git_dir) = (rx.clone(), &git_dir);
+            let (sender, rx) = crossbeam_channel::bounded::<Work>(64);
+            tx.push(sender);
+            let git_dir = &git_dir;
             scope.spawn(move || blob::read_jobs(ctx, git_dir, rx));
         }
-        drop(rx);
-        let mut seen = HashSet::new();
-        let walker = Walker { ctx, repo, opts, workdir: &workdir, tx: &tx };
         for id in walk {
             if ctx.is_stopping() {
                 break;
             }
-            let result = id.and_then(|id| walker.commit(id, &mut seen));
-            if let Err(e) = result {
-                messages::incomplete("unreadable git object", e.message());
+            let commit = match id.and_then(|id| repo.find_commit(id)) {
+                Ok(c) => c,
+                Err(e) => {
+                    messages::incomplete("unreadable git object", e.message());
+                    continue;
+                }
+            };
+            let mut walker = Walker { ctx, opts, workdir: &workdir, tx: &tx, meta: Arc::new(commit_meta(&commit)) };
+            if !walker.commit(&commit, &mut trees) {
+                break;
             }
         }
         tag_messages(ctx, repo, &starts.tags);
-        for id in starts.blobs {
-            if seen.insert(id) {
+        for (i, id) in starts.blobs.into_iter().enumerate() {
+            if trees.insert_blob(id) {
                 let origin = Origin::Object { id: id.to_string() };
-                if tx.send(Job { new: id, olds: Vec::new(), origin }).is_err() {
+                if tx[i % tx.len()].send(Work::Blob(Job { new: id, olds: Vec::new(), origin })).is_err() {
                     break;
                 }
             }
@@ -302,77 +321,70 @@ fn scan_commits(ctx: &Context<'_>, repo: &Repository, opts: &GitOptions, mut wal
 /// What visiting one commit needs.
 struct Walker<'a> {
     ctx: &'a Context<'a>,
-    repo: &'a Repository,
     opts: &'a GitOptions,
     workdir: &'a Path,
-    tx: &'a crossbeam_channel::Sender<Job>,
+    tx: &'a [crossbeam_channel::Sender<Work>],
+    meta: Arc<CommitMeta>,
 }
 
 impl Walker<'_> {
-    /// Scans a commit's message and sends the blobs it introduces (diffed against its first
-    /// parent) that no earlier commit introduced.
-    fn commit(&self, id: Oid, seen: &mut HashSet<Oid>) -> Result<(), git2::Error> {
-        let commit = self.repo.find_commit(id)?;
+    /// Sends a commit's message and the blobs it introduces that no earlier commit introduced
+    /// to the readers. False once the scan is stopping.
+    fn commit(&mut self, commit: &git2::Commit<'_>, trees: &mut TreeWalk<'_>) -> bool {
         self.ctx.tally.commits.fetch_add(1, Ordering::Relaxed);
-        let meta = Arc::new(commit_meta(&commit));
-        self.ctx.read(Origin::CommitMessage { commit: Arc::clone(&meta) }, &mut commit.message_raw_bytes());
-        let tree = commit.tree()?;
-        let parents = commit.parents().map(|p| p.tree()).collect::<Result<Vec<_>, _>>()?;
-        let diff = self.repo.diff_tree_to_tree(parents.first(), Some(&tree), Some(&mut tree_diff_options()))?;
-        for delta in diff.deltas() {
-            let Some(path) = introduced(&delta, seen, self.ctx) else { continue };
-            if let Some(reason) = (self.opts.exclude)(&self.workdir.join(&path), Entry::File) {
-                self.ctx.tally.skip(reason);
-                continue;
-            }
-            let new = delta.new_file().id();
-            let mut olds = Vec::new();
-            if delta.status() == Delta::Modified && is_blob(delta.old_file().mode()) {
-                olds.push(delta.old_file().id());
-            }
-            // A merge: lines count as added only if no parent had them.
-            for other in parents.iter().skip(1) {
-                if let Ok(entry) = other.get_path(&path) {
-                    if entry.kind() == Some(ObjectType::Blob) {
-                        olds.push(entry.id());
-                    }
-                }
-            }
-            let origin = Origin::Blob { commit: Arc::clone(&meta), path };
-            if self.tx.send(Job { new, olds, origin }).is_err() {
-                break;
+        let message = Work::Message(
+            Origin::CommitMessage { commit: Arc::clone(&self.meta) },
+            commit.message_raw_bytes().to_vec(),
+        );
+        if self.tx[route(self.meta.id.as_bytes(), self.tx.len())].send(message).is_err() {
+            return false;
+        }
+        let mut parents = Vec::with_capacity(commit.parent_count());
+        for (i, id) in commit.parent_ids().enumerate() {
+            // A missing parent (pruned, or beyond a graft) is compared as absent: more is
+            // scanned, never less.
+            match commit.parent(i) {
+                Ok(p) => parents.push(p.tree_id()),
+                Err(e) => messages::incomplete("unreadable git object", &format!("commit {id}: {}", e.message())),
             }
         }
-        Ok(())
+        trees.commit(commit.tree_id(), &parents, self)
     }
 }
 
-/// The new side's path when a delta adds or changes a blob not seen before (marking it seen).
-fn introduced(delta: &git2::DiffDelta<'_>, seen: &mut HashSet<Oid>, ctx: &Context<'_>) -> Option<PathBuf> {
-    match delta.status() {
-        Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange => {}
-        _ => return None,
+impl Sink for Walker<'_> {
+    fn blob(&mut self, blob: NewBlob<'_>) -> Taken {
+        let path = path_from_bytes(blob.path);
+        if let Some(reason) = (self.opts.exclude)(&self.workdir.join(&path), Entry::File) {
+            self.ctx.tally.skip(reason);
+            return Taken::Excluded;
+        }
+        let origin = Origin::Blob { commit: Arc::clone(&self.meta), path };
+        let reader = &self.tx[route(blob.path, self.tx.len())];
+        match reader.send(Work::Blob(Job { new: blob.id, olds: blob.olds, origin })) {
+            Ok(()) => Taken::Queued,
+            Err(_) => Taken::Stop,
+        }
     }
-    let new = delta.new_file();
-    if new.mode() == FileMode::Commit {
-        ctx.tally.skip(SKIP_GITLINK);
-        return None;
+
+    fn gitlink(&mut self) {
+        self.ctx.tally.skip(SKIP_GITLINK);
     }
-    if !is_blob(new.mode()) || new.id().is_zero() || !seen.insert(new.id()) {
-        return None;
+
+    fn unreadable(&mut self, tree: &tree::Id, path: &[u8], error: &str) {
+        let at = if path.is_empty() { String::new() } else { format!(" ({})", messages::escape(path)) };
+        let id = Oid::from_bytes(tree).map(|id| id.to_string()).unwrap_or_default();
+        messages::incomplete(
+            "unreadable git object",
+            &format!("tree {id}{at} of commit {}: {error}", self.meta.short()),
+        );
     }
-    new.path_bytes().map(path_from_bytes)
 }
 
-/// Tree-to-tree and tree-to-index diffs: which paths changed, never their content.
-fn tree_diff_options() -> DiffOptions {
-    let mut o = DiffOptions::new();
-    o.skip_binary_check(true).ignore_submodules(true).include_typechange(true);
-    o
-}
-
-fn is_blob(mode: FileMode) -> bool {
-    matches!(mode, FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable | FileMode::Link)
+/// The reader for a path: FNV-1a of its bytes, modulo the number of readers.
+fn route(path: &[u8], readers: usize) -> usize {
+    let hash = path.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash % readers.max(1) as u64) as usize
 }
 
 /// Scans each annotated tag's message once.
