@@ -6,6 +6,7 @@ mod archive;
 mod formats;
 mod git;
 mod gitleaks;
+mod hostile;
 mod large;
 mod reports;
 mod rules;
