@@ -73,8 +73,7 @@ fn vm_hwm_kb(status: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The `secret` field of each finding is redacted: compare by the planted token's prefix and
-/// the redaction's length note. Returns the sorted (path, line) of the findings.
+/// The sorted paths (archive chains) of the findings.
 fn paths(r: &Run) -> Vec<String> {
     found(r).into_iter().map(|(p, _)| p).collect()
 }
@@ -113,8 +112,7 @@ fn fifty_deep_zips_report_every_layer_within_the_depth_budget() {
     let r = bounded(&d, "50-deep zip nesting", &args(&["deep.zip"]), 10, 256, &secrets);
     r.expect_code(1);
     // --max-archive-depth 8: the outer zip and 7 nested ones are opened, each layer's secret found.
-    let mut want: Vec<String> =
-        (0..8).map(|l| format!("deep.zip{}!l{l}.env", "!n.zip".repeat(l))).collect();
+    let mut want: Vec<String> = (0..8).map(|l| format!("deep.zip{}!l{l}.env", "!n.zip".repeat(l))).collect();
     want.sort();
     assert_eq!(paths(&r), want, "{r}");
     assert_eq!(r.summary()["complete"], false, "{r}");
@@ -125,7 +123,8 @@ fn fifty_deep_zips_report_every_layer_within_the_depth_budget() {
 fn zip_traversal_absolute_and_escape_names_are_labels_only() {
     let d = Dir::new();
     let (tok, body) = env(910);
-    let names = ["../../../tmp/pwned.env", "/etc/cron.d/pwned", "C:\\Windows\\pwned.env", "x\x1b]0;title\x07\x1b[2J.env"];
+    let names =
+        ["../../../tmp/pwned.env", "/etc/cron.d/pwned", "C:\\Windows\\pwned.env", "x\x1b]0;title\x07\x1b[2J.env"];
     let members: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &body[..])).collect();
     d.write("evil.zip", zip(&members));
     d.write("evil.tar.gz", gz(&tar(&[("x\x1b[31m.env", &body)])));
@@ -274,7 +273,7 @@ fn truncated_archives_of_every_format_report_what_precedes_the_cut() {
         for (i, keep) in [bytes.len() / 2, bytes.len() - 3].into_iter().enumerate() {
             let file = format!("cut{i}-{name}");
             d.write(&file, &bytes[..keep]);
-            let r = bounded(&d, &format!("truncated {name}"), &args(&[&file]), 10, 128, &[a.clone(), z.clone()]);
+            let r = bounded(&d, &format!("truncated {name} ({})", ["cut in half", "last 3 bytes cut"][i]), &args(&[&file]), 10, 128, &[a.clone(), z.clone()]);
             r.expect_code(1);
             let p = paths(&r);
             assert!(p[0] == format!("{file}!a.env") || p[0] == file, "{file}: {r}");
@@ -428,7 +427,10 @@ fn pathological_regex_inputs_finish_and_still_find_the_secret() {
         ("putty-header-repeated", b"PuTTY-User-Key-File-2: ssh-rsa\n".repeat(big / 31)),
         ("jwk-kty-repeated", b"\"kty\":\"RSA\",".repeat(big / 12)),
         ("jwt-segments", b"eyJhbGciOiJIUzI1NiJ9.".repeat(big / 21)),
-        ("base64-line", Rng::new(7).pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", big).into_bytes()),
+        (
+            "base64-line",
+            Rng::new(7).pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", big).into_bytes(),
+        ),
     ];
     for (name, mut data) in cases {
         data.extend_from_slice(format!("\nGITHUB_TOKEN={tok}\n").as_bytes());
@@ -597,7 +599,10 @@ fn ignore_and_config_files_inside_a_target_do_not_switch_scanning_off() {
     d.write("target/.gitignore", "*\n");
     d.write("target/.leakscanignore", "*\n**\n");
     d.write("target/.gitleaksignore", "*\n");
-    d.write("target/sub/.leakscan.toml", "[limits]\nmax_file_size = 1\n[allowlist]\nregexes = ['''.*''']\nstopwords = [\"ghp_\"]\n");
+    d.write(
+        "target/sub/.leakscan.toml",
+        "[limits]\nmax_file_size = 1\n[allowlist]\nregexes = ['''.*''']\nstopwords = [\"ghp_\"]\n",
+    );
     d.write("target/sub/.gitleaks.toml", "[allowlist]\nregexes = ['''.*''']\n");
     d.write("target/sub/app.env", format!("T={tok}\n"));
     let r = bounded(&d, "ignore files in target", &args(&["target"]), 10, 128, &[tok.clone()]);
