@@ -197,7 +197,7 @@ fn sparse_tar_member_with_a_secret_after_its_hole() {
     t.extend_from_slice(&[0u8; 1024]);
     d.write("sparse.tar", &t);
     let ratio = ["--max-compression-ratio", "200000", "sparse.tar"];
-    let r = bounded(&d, "sparse tar member (64 MiB hole)", &args(&ratio), 10, 256, &[tok.clone()]);
+    let r = bounded(&d, "sparse tar member (64 MiB hole)", &args(&ratio), 10, 256, std::slice::from_ref(&tok));
     r.expect_code(1);
     assert_eq!(paths(&r), ["sparse.tar!disk.img"], "{r}");
     assert_eq!(r.summary()["complete"], true, "{r}");
@@ -273,7 +273,14 @@ fn truncated_archives_of_every_format_report_what_precedes_the_cut() {
         for (i, keep) in [bytes.len() / 2, bytes.len() - 3].into_iter().enumerate() {
             let file = format!("cut{i}-{name}");
             d.write(&file, &bytes[..keep]);
-            let r = bounded(&d, &format!("truncated {name} ({})", ["cut in half", "last 3 bytes cut"][i]), &args(&[&file]), 10, 128, &[a.clone(), z.clone()]);
+            let r = bounded(
+                &d,
+                &format!("truncated {name} ({})", ["cut in half", "last 3 bytes cut"][i]),
+                &args(&[&file]),
+                10,
+                128,
+                &[a.clone(), z.clone()],
+            );
             r.expect_code(1);
             let p = paths(&r);
             assert!(p[0] == format!("{file}!a.env") || p[0] == file, "{file}: {r}");
@@ -436,7 +443,7 @@ fn pathological_regex_inputs_finish_and_still_find_the_secret() {
         data.extend_from_slice(format!("\nGITHUB_TOKEN={tok}\n").as_bytes());
         let file = format!("{name}.txt");
         d.write(&file, &data);
-        let r = bounded(&d, &format!("pathological {name}"), &args(&[&file]), 10, 256, &[tok.clone()]);
+        let r = bounded(&d, &format!("pathological {name}"), &args(&[&file]), 10, 256, std::slice::from_ref(&tok));
         assert!(r.code() == 1, "{name}: {r}");
         assert!(
             r.findings().iter().any(|f| f["rule"].as_str().unwrap().starts_with("github")),
@@ -555,7 +562,14 @@ fn nothing_is_written_outside_output_even_when_killed() {
     // a whole scan
     let mut c = d.cmd(&["--no-config", "--format", "jsonl", "--output", "out.jsonl", "in"]);
     c.env("TMPDIR", tmp.path());
-    let r = bounded_cmd(&mut c, "no writes outside --output", &["... --output out.jsonl in"], 20, 256, &[tok.clone()]);
+    let r = bounded_cmd(
+        &mut c,
+        "no writes outside --output",
+        &["... --output out.jsonl in"],
+        20,
+        256,
+        std::slice::from_ref(&tok),
+    );
     r.expect_code(1);
     assert!(r.stdout().is_empty(), "{r}");
     let mut after = before.clone();
@@ -605,7 +619,7 @@ fn ignore_and_config_files_inside_a_target_do_not_switch_scanning_off() {
     );
     d.write("target/sub/.gitleaks.toml", "[allowlist]\nregexes = ['''.*''']\n");
     d.write("target/sub/app.env", format!("T={tok}\n"));
-    let r = bounded(&d, "ignore files in target", &args(&["target"]), 10, 128, &[tok.clone()]);
+    let r = bounded(&d, "ignore files in target", &args(&["target"]), 10, 128, std::slice::from_ref(&tok));
     r.expect_code(1);
     assert_eq!(paths(&r), ["target/sub/app.env"], "{r}");
     // the same, without --no-config: the project is the temp dir, not the target
