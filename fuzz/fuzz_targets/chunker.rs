@@ -12,11 +12,8 @@ fuzz_target!(|input: &[u8]| {
         return;
     }
     let (sizes, data) = input.split_at(3);
-    let chunker = Chunker {
-        size: 1 + sizes[0] as usize,
-        overlap: sizes[1] as usize % 64,
-        lookbehind: sizes[2] as usize % 32,
-    };
+    let chunker =
+        Chunker { size: 1 + sizes[0] as usize, overlap: sizes[1] as usize % 64, lookbehind: sizes[2] as usize % 32 };
     let origin = Arc::new(Origin::Stdin);
     let mut next_owned = 0u64;
     let mut emit = |c: leakscan::chunk::Chunk| {
