@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 // ---- builders -------------------------------------------------------------------------------
 
-fn gz(data: &[u8]) -> Vec<u8> {
+pub fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
 
-fn zst(data: &[u8]) -> Vec<u8> {
+pub fn zst(data: &[u8]) -> Vec<u8> {
     zstd::stream::encode_all(data, 3).unwrap()
 }
 
@@ -32,7 +32,7 @@ fn bz2(data: &[u8]) -> Vec<u8> {
 
 /// A tar header for `name` (raw bytes written into the field: `..` and absolute names are
 /// kept as they are, which the tar crate's own setters refuse) declaring `size` bytes.
-fn tar_header(name: &[u8], size: u64, kind: tar::EntryType) -> tar::Header {
+pub fn tar_header(name: &[u8], size: u64, kind: tar::EntryType) -> tar::Header {
     let mut h = tar::Header::new_gnu();
     h.as_old_mut().name[..name.len()].copy_from_slice(name);
     h.set_size(size);
@@ -42,7 +42,7 @@ fn tar_header(name: &[u8], size: u64, kind: tar::EntryType) -> tar::Header {
     h
 }
 
-fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in members {
         b.append(&tar_header(name.as_bytes(), data.len() as u64, tar::EntryType::Regular), *data).unwrap();
@@ -50,7 +50,7 @@ fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn zip_with(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+pub fn zip_with(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default().compression_method(method);
     for (name, data) in members {
@@ -60,7 +60,7 @@ fn zip_with(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8
     w.finish().unwrap().into_inner()
 }
 
-fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     zip_with(members, zip::CompressionMethod::Deflated)
 }
 
@@ -70,7 +70,7 @@ fn env_file(seed: u64) -> (String, Vec<u8>) {
 }
 
 /// (path, line) of each finding.
-fn found(r: &Run) -> Vec<(String, u64)> {
+pub fn found(r: &Run) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> =
         r.findings().iter().map(|f| (f["path"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap())).collect();
     v.sort();
@@ -174,7 +174,7 @@ fn traversal_and_absolute_names_are_labels_and_links_are_not_followed() {
     assert!(r.summary()["skipped"]["archive link member (not followed)"] == 1, "{r}");
 }
 
-fn listing(d: &Dir) -> Vec<String> {
+pub fn listing(d: &Dir) -> Vec<String> {
     let mut v: Vec<String> = walk(d.path()).into_iter().map(|p| p.display().to_string()).collect();
     v.sort();
     v
@@ -194,7 +194,7 @@ fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
 // ---- damage ---------------------------------------------------------------------------------
 
 /// Incompressible filler so a truncation lands well after the first member.
-fn noise(n: usize) -> Vec<u8> {
+pub fn noise(n: usize) -> Vec<u8> {
     let mut x = 0x2545_f491_4f6c_dd1du64;
     (0..n)
         .map(|_| {

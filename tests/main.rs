@@ -7,6 +7,7 @@ mod core;
 mod formats;
 mod git;
 mod gitleaks;
+mod hostile;
 mod large;
 mod logs;
 mod reports;

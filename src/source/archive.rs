@@ -300,7 +300,17 @@ fn decompress(
     let layer = format!("{name} stream {origin:?}");
     let member = Arc::new(Origin::Entry { outer: origin, name: Vec::new() });
     let mut meter = Meter { inner: decoder, consumed, produced: 0, budget, layer, failed: false };
-    ctx.scan(member, &mut meter, budget)
+    let scanned = ctx.scan(Arc::clone(&member), &mut meter, budget);
+    // Read what the content's reader left (a tar stops at its end blocks) to the stream's end:
+    // the gzip/bzip2/xz/zstd trailer holds the checksum, so a cut trailer or a checksum
+    // mismatch is noticed (issue 9: a .tar.gz with a damaged trailer used to scan "complete").
+    if scanned.is_ok() && !ctx.is_stopping() {
+        if let Err(e) = io::copy(&mut meter, &mut io::sink()) {
+            report_failure(&member, &e, meter.produced);
+            return Err(Halt);
+        }
+    }
+    scanned
 }
 
 fn fail(origin: &Origin, error: &io::Error) -> Result<(), Halt> {
@@ -330,6 +340,14 @@ impl<R: Read> Read for Cap<R> {
     }
 }
 
+/// A GNU sparse member whose holes (read as zeros) expand its stored bytes more than the
+/// compression-ratio budget allows: a few KB of tar would otherwise cost gigabytes of scanning
+/// per member (issue 9). Past the first MiB, like a compressed stream.
+fn is_sparse_bomb<R: Read>(entry: &tar::Entry<'_, R>, max_ratio: u64) -> bool {
+    let (real, stored) = (entry.size(), entry.header().entry_size().unwrap_or(0));
+    real > RATIO_FLOOR && real / stored.max(1) > max_ratio
+}
+
 /// Scans a tar stream member by member. Headers are attacker-controlled: a member declaring
 /// more bytes than the stream holds is damage, named with its offset.
 fn tar(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
@@ -357,6 +375,14 @@ fn tar(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &B
                 continue;
             }
             T::Directory | T::Char | T::Block | T::Fifo => continue,
+            T::GNUSparse if is_sparse_bomb(&entry, budget.limits.max_ratio) => {
+                let (real, stored) = (entry.size(), entry.header().entry_size().unwrap_or(0));
+                let ratio = budget.limits.max_ratio;
+                exceeded(&format!(
+                    "{member:?}: sparse member of {real} bytes stores {stored} (over {ratio}:1, --max-compression-ratio): not scanned"
+                ));
+                continue;
+            }
             _ => {}
         }
         let (declared, at) = (entry.size(), entry.raw_file_position());

@@ -21,7 +21,15 @@ pub(super) fn scan(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read
         if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
             match std::fs::File::open(path).map_err(zip::result::ZipError::Io).and_then(zip::ZipArchive::new) {
                 Ok(mut archive) => return zip_directory(ctx, &origin, &mut archive, budget),
-                Err(e) => return fail(&origin, &io::Error::other(e)),
+                Err(zip::result::ZipError::Io(e)) => return fail(&origin, &e),
+                Err(e) => {
+                    without_directory(&origin, &e);
+                    let mut file = match std::fs::File::open(path) {
+                        Ok(f) => io::BufReader::new(f),
+                        Err(e) => return fail(&origin, &e),
+                    };
+                    return zip_stream(ctx, &origin, &mut file, budget);
+                }
             }
         }
     }
@@ -35,13 +43,24 @@ pub(super) fn scan(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read
         budget.buffered.set(budget.buffered.get() + held.len() as u64);
         let result = match zip::ZipArchive::new(io::Cursor::new(&held[..])) {
             Ok(mut archive) => zip_directory(ctx, &origin, &mut archive, budget),
-            Err(e) => fail(&origin, &io::Error::other(e)),
+            Err(e) => {
+                without_directory(&origin, &e);
+                zip_stream(ctx, &origin, &mut &held[..], budget)
+            }
         };
         budget.buffered.set(budget.buffered.get() - held.len() as u64);
         return result;
     }
     let mut stream = (&held[..]).chain(reader);
     zip_stream(ctx, &origin, &mut stream, budget)
+}
+
+/// A zip whose central directory is missing or corrupt (a truncated download, a cut backup)
+/// is damaged; its members are still read by their local headers, so what precedes the damage
+/// is scanned (issue 9: a truncated zip used to yield nothing).
+fn without_directory(origin: &Origin, e: &zip::result::ZipError) {
+    let detail = format!("{origin:?}: central directory unreadable ({e}); members read by their local headers");
+    messages::incomplete("archive damaged", &detail);
 }
 
 /// What a zip member is, read before opening its data.

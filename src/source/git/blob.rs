@@ -52,8 +52,20 @@ pub(super) fn read_jobs(ctx: &Context<'_>, git_dir: &Path, jobs: crossbeam_chann
     }
 }
 
+/// Blobs larger than this are streamed (when their storage allows) and scanned whole, never
+/// held in memory: a 500 MB blob would cost 500 MB per reader thread.
+const STREAM_ABOVE: usize = 64 << 20;
+
 /// Reads one blob and scans it, or only its added lines; caches its line set.
 pub(super) fn read_job(ctx: &Context<'_>, repo: &Repository, job: Job, lines: &mut Lines) {
+    let Ok(odb) = repo.odb() else { return messages::incomplete("unreadable repository", "object database") };
+    if odb.read_header(job.new).is_ok_and(|(size, _)| size > STREAM_ABOVE) {
+        // libgit2 streams loose objects only; a packed blob falls through to a whole read.
+        // Scanned whole, not only its added lines: more, never less.
+        if let Ok((mut stream, _, _)) = odb.reader(job.new) {
+            return ctx.read(job.origin, &mut stream);
+        }
+    }
     let blob = match repo.find_blob(job.new) {
         Ok(b) => b,
         Err(e) => {
