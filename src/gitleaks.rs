@@ -259,9 +259,98 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 /// `.gitleaks.toml` next to the project, for discovery after `.leakscan.toml`.
 pub const FILE_NAME: &str = ".gitleaks.toml";
 
+/// The `.gitleaksignore` file, looked up in the project root like `.leakscanignore`.
+pub const IGNORE_FILE: &str = ".gitleaksignore";
+
+/// gitleaks' default-config rule ids → the built-in rules that find the same secrets, for
+/// reading `.gitleaksignore` entries written against gitleaks' defaults. Ids the two share
+/// (`gitlab-pat`, `slack-bot-token`…) and rules from a loaded gitleaks config need no entry.
+const RULE_IDS: &[(&str, &[&str])] = &[
+    ("1password-service-account-token", &["onepassword-service-account-token"]),
+    ("airtable-personnal-access-token", &["airtable-personal-access-token"]),
+    ("anthropic-admin-api-key", &["anthropic-admin-key"]),
+    ("aws-access-token", &["aws-access-key-id"]),
+    ("clojars-api-token", &["clojars-deploy-token"]),
+    ("databricks-api-token", &["databricks-pat"]),
+    ("discord-api-token", &["discord-bot-token"]),
+    ("doppler-api-token", &["doppler-token"]),
+    ("dropbox-long-lived-api-token", &["dropbox-long-lived-token"]),
+    ("dropbox-short-lived-api-token", &["dropbox-short-lived-token"]),
+    ("duffel-api-token", &["duffel-access-token"]),
+    ("easypost-api-token", &["easypost-api-key"]),
+    ("facebook-secret", &["facebook-app-secret"]),
+    ("frameio-api-token", &["frameio-developer-token"]),
+    ("gcp-api-key", &["google-api-key"]),
+    ("generic-api-key", &["generic-secret-assignment", "generic-password-literal", "generic-password-unquoted"]),
+    ("github-app-token", &["github-server-to-server-token", "github-user-to-server-token"]),
+    ("github-fine-grained-pat", &["github-pat-fine-grained"]),
+    ("github-oauth", &["github-oauth-token"]),
+    ("github-pat", &["github-pat-classic"]),
+    ("gitlab-cicd-job-token", &["gitlab-ci-build-token"]),
+    ("gitlab-feature-flag-client-token", &["gitlab-feature-flags-client-token"]),
+    ("gitlab-kubernetes-agent-token", &["gitlab-agent-token"]),
+    ("gitlab-ptt", &["gitlab-pipeline-trigger-token"]),
+    ("gitlab-rrt", &["gitlab-runner-registration-token"]),
+    ("gitlab-runner-authentication-token", &["gitlab-runner-auth-token"]),
+    ("grafana-api-key", &["grafana-api-key-legacy"]),
+    ("grafana-cloud-api-token", &["grafana-cloud-token"]),
+    ("harness-api-key", &["harness-access-token"]),
+    ("hashicorp-tf-api-token", &["terraform-cloud-api-token"]),
+    ("huggingface-organization-api-token", &["huggingface-org-token"]),
+    ("infracost-api-token", &["infracost-api-key"]),
+    ("mailgun-private-api-token", &["mailgun-api-key"]),
+    ("mailgun-signing-key", &["mailgun-webhook-signing-key"]),
+    ("microsoft-teams-webhook", &["msteams-incoming-webhook"]),
+    ("netlify-access-token", &["netlify-pat", "netlify-token-legacy"]),
+    ("new-relic-browser-api-token", &["newrelic-browser-key"]),
+    ("new-relic-user-api-key", &["newrelic-user-api-key"]),
+    ("notion-api-token", &["notion-integration-token"]),
+    ("okta-access-token", &["okta-api-token"]),
+    ("openai-api-key", &["openai-api-key-legacy", "openai-project-key"]),
+    ("plaid-api-token", &["plaid-access-token"]),
+    ("planetscale-api-token", &["planetscale-token"]),
+    ("postman-api-token", &["postman-api-key"]),
+    ("prefect-api-token", &["prefect-api-key"]),
+    ("private-key", &["private-key-pem"]),
+    ("pulumi-api-token", &["pulumi-access-token"]),
+    ("readme-api-token", &["readme-api-key"]),
+    ("rubygems-api-token", &["rubygems-api-key"]),
+    ("sendgrid-api-token", &["sendgrid-api-key"]),
+    ("sentry-org-token", &["sentry-org-auth-token"]),
+    ("sentry-user-token", &["sentry-user-auth-token"]),
+    ("slack-app-token", &["slack-app-level-token"]),
+    ("sonar-api-token", &["sonarqube-token"]),
+    ("stripe-access-token", &["stripe-live-secret-key", "stripe-live-restricted-key", "stripe-test-key"]),
+    ("telegram-bot-api-token", &["telegram-bot-token"]),
+    ("typeform-api-token", &["typeform-personal-token"]),
+];
+
+/// The rule ids a gitleaks rule id stands for: itself, plus the built-in rules for the same
+/// secrets when it is one of gitleaks' default ids.
+pub fn rule_ids(gitleaks_id: &str) -> Vec<&str> {
+    let mut ids = vec![gitleaks_id];
+    if let Ok(i) = RULE_IDS.binary_search_by(|(g, _)| g.cmp(&gitleaks_id)) {
+        ids.extend_from_slice(RULE_IDS[i].1);
+    }
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::translate_regex;
+
+    #[test]
+    fn rule_id_table_is_sorted_and_names_built_in_rules() {
+        assert!(super::RULE_IDS.windows(2).all(|w| w[0].0 < w[1].0), "keep RULE_IDS sorted");
+        let pack = crate::rules::builtin().map_err(|e| e.join("\n")).unwrap();
+        for (gitleaks, ours) in super::RULE_IDS {
+            for id in *ours {
+                assert!(pack.iter().any(|r| r.info.id == *id), "{gitleaks} -> {id}: no such built-in rule");
+            }
+        }
+        assert_eq!(super::rule_ids("github-pat"), ["github-pat", "github-pat-classic"]);
+        assert_eq!(super::rule_ids("acme"), ["acme"]);
+    }
 
     #[test]
     fn literal_braces_are_escaped() {

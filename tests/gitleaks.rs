@@ -96,3 +96,53 @@ fn broken_gitleaks_config_is_an_error() {
     r.expect_code(2);
     assert!(r.stderr().contains("rule x"), "{r}");
 }
+
+#[test]
+fn gitleaksignore_entries_suppress_by_file_rule_and_line() {
+    let d = Dir::new();
+    d.write("proj/.git/HEAD", "ref: refs/heads/main\n");
+    let (gh, aws) = (github_token(77), aws_key_id(78));
+    d.write("proj/src/a.env", format!("A={gh}\nB={aws}\n"));
+    // gitleaks' own id for the GitHub token (github-pat) stands for the built-in rule;
+    // a malformed line is a warning naming the line, not echoing it
+    d.write(
+        "proj/.gitleaksignore",
+        "# reviewed\nsrc/a.env:github-pat:1\n0123abcd:src/a.env:aws-access-token:2\nnot an entry\n",
+    );
+    // an ignore file inside a scanned tree outside the project is never applied
+    d.write("other/b.env", format!("A={gh}\n"));
+    d.write("other/.gitleaksignore", "b.env:github-pat:1\n");
+    let mut c = d.cmd(&["--format", "jsonl", ".", "../other"]);
+    c.current_dir(d.path().join("proj"));
+    let r = crate::util::Run { cmd: "leakscan (in proj/) . ../other".into(), out: c.output().unwrap() };
+    r.expect_code(1);
+    let mut found: Vec<(String, String)> = r
+        .findings()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    found.sort();
+    // the commit entry does not apply to a file on disk (no commit)
+    assert_eq!(
+        found,
+        [
+            ("../other/b.env".to_string(), "github-pat-classic".to_string()),
+            ("./src/a.env".to_string(), "aws-access-key-id".to_string()),
+        ],
+        "{r}"
+    );
+    assert_eq!(r.summary()["suppressed"]["ignore file (.gitleaksignore)"], 1, "{r}");
+    assert!(r.stderr().contains(".gitleaksignore:4"), "{r}");
+    assert!(!r.stderr().contains("not an entry"), "{r}");
+
+    // with a gitleaks config the rule ids are the config's own
+    d.write("proj/.gitleaks.toml", "[[rules]]\nid = \"acme-key\"\nregex = '''acme_[a-z0-9]{16}'''\n");
+    let key = format!("acme_{}", Rng::new(79).pick(b"abcdefghijklmnopqrstuvwxyz0123456789", 16));
+    d.write("proj/src/a.env", format!("\n\nK={key}\n"));
+    d.write("proj/.gitleaksignore", "src/a.env:acme-key:3\n");
+    let mut c = d.cmd(&["--format", "jsonl", "."]);
+    c.current_dir(d.path().join("proj"));
+    let r = crate::util::Run { cmd: "leakscan (in proj/) .".into(), out: c.output().unwrap() };
+    r.expect_code(0);
+    assert_eq!(r.summary()["suppressed"]["ignore file (.gitleaksignore)"], 1, "{r}");
+}
