@@ -22,6 +22,7 @@ pub mod matcher;
 pub mod messages;
 pub mod pack;
 pub mod report;
+pub mod resolved;
 pub mod rules;
 pub mod source;
 pub mod summary;

@@ -3,6 +3,7 @@
 mod util;
 
 mod archive;
+mod config;
 mod formats;
 mod git;
 mod gitleaks;
