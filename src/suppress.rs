@@ -192,3 +192,65 @@ fn read_ignore_file(path: &Path) -> Result<HashSet<String>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunk::CommitMeta;
+    use crate::finding::{Confidence, RuleInfo, Secret};
+
+    /// A finding of `rule` in git history: `commit` added `path`, the whole match starting one
+    /// line above the secret (a key on one line, the value on the next).
+    fn blob_finding(rule: &str, commit: &str, path: &str, secret_line: u64) -> Finding {
+        let secret = b"s3cr3t-value-0123456789".to_vec();
+        Finding {
+            rule: Arc::new(RuleInfo {
+                id: rule.into(),
+                name: rule.into(),
+                description: String::new(),
+                confidence: Confidence::High,
+                references: vec![],
+                tags: vec![],
+            }),
+            origin: Arc::new(Origin::Blob {
+                commit: Arc::new(CommitMeta { id: commit.into(), ..CommitMeta::default() }),
+                path: path.into(),
+            }),
+            offset: 0,
+            line: secret_line,
+            column: 1,
+            end_line: secret_line,
+            end_column: 1 + secret.len() as u64,
+            matched: Secret::new([b"key:\n".as_slice(), &secret].concat()),
+            match_around: (5, 0),
+            secret: Secret::new(secret),
+            visible: 0,
+            entropy: 4.0,
+            before: Vec::new(),
+            after: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn gitleaksignore_commit_entries_and_match_start_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        std::fs::write(
+            dir.path().join(crate::gitleaks::IGNORE_FILE),
+            format!("{}:conf\\app.yml:github-pat:4\nother.yml:acme:9\n", sha.to_uppercase()),
+        )
+        .unwrap();
+        let s = Suppressor::new(None, dir.path().to_path_buf(), None, dir.path()).unwrap();
+        let cause = Some("ignore file (.gitleaksignore)");
+        // the commit entry, backslashes read as `/`, gitleaks' id for the built-in rule, and
+        // the line where the match starts (4), not the secret's (5)
+        assert_eq!(s.check(&blob_finding("github-pat-classic", sha, "conf/app.yml", 5)), cause);
+        assert_eq!(s.check(&blob_finding("github-pat-classic", sha, "conf/app.yml", 4)), None);
+        // another commit, another file, another rule: not ignored
+        assert_eq!(s.check(&blob_finding("github-pat-classic", &sha.replace('0', "f"), "conf/app.yml", 5)), None);
+        assert_eq!(s.check(&blob_finding("github-pat-classic", sha, "conf/b.yml", 5)), None);
+        assert_eq!(s.check(&blob_finding("aws-access-key-id", sha, "conf/app.yml", 5)), None);
+        // a global entry applies to any commit
+        assert_eq!(s.check(&blob_finding("acme", sha, "other.yml", 10)), cause);
+    }
+}
