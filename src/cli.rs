@@ -341,7 +341,8 @@ fn run(
             std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
         crate::finding::set_fingerprint_key(key.as_bytes());
     }
-    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?;
+    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?
+        .with_path_rules(config.as_ref().map(|c| c.path_rules.clone()).unwrap_or_default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let baseline = match purpose {
         Purpose::Scan => args.baseline.clone().or_else(|| config.as_ref().and_then(|c| c.baseline.clone())),

@@ -238,6 +238,8 @@ pub struct Config {
     pub use_builtin: bool,
     /// `(rule id, path regex)`: the rule reports only in matching paths (gitleaks' `path`).
     pub rule_paths: Vec<(String, regex_automata::meta::Regex)>,
+    /// Path-only rules (gitleaks `path` without `regex`): the matching file is the finding.
+    pub path_rules: Vec<crate::pathrule::PathRule>,
 }
 
 /// The file name searched for.
@@ -314,6 +316,7 @@ pub fn load(file: &Path) -> Result<Config> {
         allow_path_globs,
         use_builtin: true,
         rule_paths: Vec::new(),
+        path_rules: Vec::new(),
     })
 }
 
@@ -340,6 +343,31 @@ fn load_gitleaks(file: &Path) -> Result<Config> {
                 .map_err(|e| anyhow!("gitleaks config {shown}: rule {id}: path: {e}"))
         })
         .collect::<Result<Vec<_>>>()?;
+    let path_rules = t
+        .path_rules
+        .iter()
+        .map(|(id, description, re)| {
+            crate::pathrule::PathRule::compile(id, description, re).map_err(|e| anyhow!("gitleaks config {shown}: {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // `disabledRules` of a config extending another file were applied by the translation;
+    // with `useDefault` they name gitleaks' default ids, mapped onto the built-in pack. An
+    // unknown id is a warning, as in gitleaks.
+    let mut disabled_rules = Vec::new();
+    if t.use_default {
+        let builtin = crate::gitleaks::builtin_ids();
+        for id in &t.disabled_rules {
+            let known: Vec<String> = crate::gitleaks::rule_ids(id)
+                .into_iter()
+                .filter(|i| builtin.iter().any(|b| b == i))
+                .map(String::from)
+                .collect();
+            if known.is_empty() {
+                crate::messages::warn(&format!("{shown}: disabledRules: no rule {id:?}; ignored"));
+            }
+            disabled_rules.extend(known);
+        }
+    }
     let (allow_paths, allow_dirs) = path_globs(&[])?;
     Ok(Config {
         file: file.to_path_buf(),
@@ -347,7 +375,7 @@ fn load_gitleaks(file: &Path) -> Result<Config> {
         allow_paths,
         allow_dirs,
         allowlists,
-        disabled_rules: t.disabled_rules,
+        disabled_rules,
         rules: t.rules,
         baseline: None,
         fingerprint_key_env: None,
@@ -356,6 +384,7 @@ fn load_gitleaks(file: &Path) -> Result<Config> {
         allow_path_globs: Vec::new(),
         use_builtin: t.use_default,
         rule_paths,
+        path_rules,
     })
 }
 

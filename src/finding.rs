@@ -149,7 +149,10 @@ pub const CONTEXT_CAP: usize = 80;
 impl Finding {
     /// The secret as reports show it: redacted unless `show` (the `--show-secrets` flag).
     pub fn secret_text(&self, show: bool) -> String {
-        if show {
+        if self.secret.is_empty() {
+            // A path-only rule (`pathrule.rs`): the file itself is the finding.
+            "[file detected by its path]".to_string()
+        } else if show {
             crate::messages::escape(self.secret.expose())
         } else {
             self.secret.redacted(self.visible)

@@ -28,7 +28,10 @@ pub struct Translated {
     pub allowlists: Vec<AllowlistSpec>,
     /// `(rule id, path regex)`: the rule reports only in matching paths.
     pub rule_paths: Vec<(String, String)>,
-    /// Problems that are not errors (path-only rules, unsupported keys).
+    /// Path-only rules (`path` without `regex`): `(id, description, path regex)`; each matching
+    /// file is reported itself.
+    pub path_rules: Vec<(String, String, String)>,
+    /// Problems that are not errors (unsupported keys).
     pub warnings: Vec<String>,
 }
 
@@ -80,9 +83,11 @@ fn translate_depth(file: &Path, cwd: &Path, depth: usize) -> Result<Translated> 
             out.rules = base.rules;
             out.allowlists = base.allowlists;
             out.rule_paths = base.rule_paths;
+            out.path_rules = base.path_rules;
             out.warnings = base.warnings;
             let disabled = out.disabled_rules.clone();
             out.rules.retain(|r| !disabled.contains(&r.id));
+            out.path_rules.retain(|(id, _, _)| !disabled.contains(id));
         }
     }
     if top.contains_key("allowlist") && top.contains_key("allowlists") {
@@ -103,18 +108,19 @@ fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
     let id =
         rule.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| anyhow!("a rule has no id"))?;
     let id = id.to_string();
-    if let Some(path) = rule.get("path").and_then(Value::as_str) {
-        out.rule_paths.push((id.clone(), translate_regex(path)));
-    }
-    let Some(regex) = rule.get("regex").and_then(Value::as_str) else {
-        if rule.get("path").is_none() {
-            return Err(anyhow!("rule {id}: needs regex or path"));
-        }
-        out.warnings.push(format!("rule {id}: path-only rules (file detected by name) are not supported; skipped"));
-        return Ok(());
-    };
     for list in tables(rule.get("allowlist")).into_iter().chain(tables(rule.get("allowlists"))) {
         out.allowlists.push(allowlist(&list, vec![id.clone()]).map_err(|e| anyhow!("rule {id}: allowlist: {e}"))?);
+    }
+    let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+    let path = rule.get("path").and_then(Value::as_str);
+    let Some(regex) = rule.get("regex").and_then(Value::as_str) else {
+        let path = path.ok_or_else(|| anyhow!("rule {id}: needs regex or path"))?;
+        out.path_rules.retain(|(other, _, _)| *other != id);
+        out.path_rules.push((id.clone(), description, translate_regex(path)));
+        return Ok(());
+    };
+    if let Some(path) = path {
+        out.rule_paths.push((id.clone(), translate_regex(path)));
     }
     let group = rule.get("secretgroup").and_then(Value::as_integer).unwrap_or(0);
     let entropy = match rule.get("entropy") {
@@ -122,7 +128,6 @@ fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
         Some(Value::Integer(i)) => *i as f64,
         _ => 0.0,
     };
-    let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_string();
     out.rules.retain(|r| r.id != id);
     out.rules.push(RuleSpec {
         id: id.clone(),
@@ -324,6 +329,21 @@ const RULE_IDS: &[(&str, &[&str])] = &[
     ("telegram-bot-api-token", &["telegram-bot-token"]),
     ("typeform-api-token", &["typeform-personal-token"]),
 ];
+
+/// The ids of the built-in pack (read without compiling it).
+pub fn builtin_ids() -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        rules: Vec<Id>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let parse = |text: &str| toml::from_str::<File>(text).map(|f| f.rules).unwrap_or_default();
+    crate::pack::PACK.iter().flat_map(|(_, text)| parse(text)).map(|r| r.id).collect()
+}
 
 /// The rule ids a gitleaks rule id stands for: itself, plus the built-in rules for the same
 /// secrets when it is one of gitleaks' default ids.

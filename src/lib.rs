@@ -21,6 +21,7 @@ pub mod hook;
 pub mod matcher;
 pub mod messages;
 pub mod pack;
+pub mod pathrule;
 pub mod report;
 pub mod resolved;
 pub mod rules;

@@ -23,6 +23,8 @@ pub struct Matcher {
     pattern_rules: Vec<Vec<u32>>,
     /// Rules without keywords: run over every chunk.
     unkeyed: Vec<u32>,
+    /// Path-only rules (`pathrule.rs`): tested once per input, on its path.
+    path_rules: Vec<crate::pathrule::PathRule>,
 }
 
 /// What the matcher dropped on purpose, for the summary.
@@ -88,7 +90,13 @@ impl Matcher {
                 .map_err(|e| anyhow!("building the keyword prefilter: {e}"))?;
             Some(ac)
         };
-        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed })
+        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, path_rules: Vec::new() })
+    }
+
+    /// Also reports each input whose path one of these rules matches.
+    pub fn with_path_rules(mut self, path_rules: Vec<crate::pathrule::PathRule>) -> Matcher {
+        self.path_rules = path_rules;
+        self
     }
 
     /// The rules, in load order.
@@ -98,6 +106,7 @@ impl Matcher {
 
     /// Scans one chunk, appending its findings (sorted by offset) to `out`.
     pub fn scan(&self, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppressed {
+        crate::pathrule::scan(&self.path_rules, chunk, out);
         let windows = self.windows(chunk);
         let mut hits = Vec::new();
         for (rule, range) in windows {

@@ -59,6 +59,8 @@ struct RulesShown {
     disabled: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     path_restricted: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    path_only: Vec<String>,
 }
 
 /// Renders the resolved configuration.
@@ -123,6 +125,7 @@ pub fn show(cx: &Context) -> anyhow::Result<String> {
             custom,
             disabled: c.map(|c| c.disabled_rules.clone()).unwrap_or_default(),
             path_restricted: c.map(|c| c.rule_paths.iter().map(|(id, _)| id.clone()).collect()).unwrap_or_default(),
+            path_only: c.map(|c| c.path_rules.iter().map(|r| r.info.id.clone()).collect()).unwrap_or_default(),
         },
         limits: LimitsSpec {
             max_file_size: limits.max_file_size,

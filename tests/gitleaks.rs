@@ -146,3 +146,57 @@ fn gitleaksignore_entries_suppress_by_file_rule_and_line() {
     r.expect_code(0);
     assert_eq!(r.summary()["suppressed"]["ignore file (.gitleaksignore)"], 1, "{r}");
 }
+
+#[test]
+fn path_only_rules_report_the_file_itself() {
+    use std::io::Write;
+    let d = Dir::new();
+    d.write(".git/HEAD", "ref: refs/heads/main\n");
+    d.write(
+        ".gitleaks.toml",
+        r#"
+[[rules]]
+id = "pkcs12-file"
+description = "Found a PKCS #12 file, which commonly contain bundled private keys."
+path = '''(?i)(?:^|\/)[^\/]+\.p(?:12|fx)$'''
+
+[[rules]]
+id = "acme-key"
+regex = '''acme_[a-z0-9]{16}'''
+"#,
+    );
+    // binary content, several chunks' worth: still one finding per file
+    let big: Vec<u8> = (0..9_000_000u32).map(|i| (i % 251) as u8).collect();
+    d.write("certs/client.p12", &big);
+    d.write("certs/README.md", "client.p12 is the test certificate\n");
+    d.write("certs/legacy.PFX", [0x30u8, 0x82, 0x01, 0x00]);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("keys/server.pfx", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(b"\x30\x82binary").unwrap();
+    d.write("backup.zip", zip.finish().unwrap().into_inner());
+    let r = d.run(&["--format", "jsonl", "."]);
+    r.expect_code(1);
+    let mut found: Vec<(String, String)> = r
+        .findings()
+        .iter()
+        .map(|f| (f["origin"]["location"].as_str().unwrap().to_string(), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    found.sort();
+    let expect = |p: &str| (p.to_string(), "pkcs12-file".to_string());
+    assert_eq!(
+        found,
+        [expect("./backup.zip!keys/server.pfx"), expect("./certs/client.p12"), expect("./certs/legacy.PFX")],
+        "{r}"
+    );
+    assert!(!r.stderr().contains("not supported"), "{r}");
+    // disabled by a config that extends this one
+    d.write("child.toml", "[extend]\npath = \".gitleaks.toml\"\ndisabledRules = [\"pkcs12-file\"]\n");
+    let r = d.run(&["--config", "child.toml", "--format", "jsonl", "."]);
+    r.expect_code(0);
+    // with useDefault, disabledRules may name gitleaks' default ids; unknown ids are warnings
+    d.write("certs/token.txt", format!("{}\n", github_token(89)));
+    d.write("gl.toml", "[extend]\nuseDefault = true\ndisabledRules = [\"github-pat\", \"no-such-rule\"]\n");
+    let r = d.run(&["--config", "gl.toml", "--format", "jsonl", "certs/token.txt"]);
+    r.expect_code(0);
+    assert!(r.stderr().contains("no-such-rule"), "{r}");
+}
