@@ -77,6 +77,28 @@ enum Command {
         #[command(subcommand)]
         action: BaselineAction,
     },
+    /// Show the configuration a scan would apply, or check a config file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Print the resolved configuration as TOML: the file loaded and how it was found, rules,
+    /// allowlists, baseline, ignore files, limits, default formats.
+    Show {
+        /// Use this config file (default: .leakscan.toml found walking up to the repository top).
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file (default: the one a scan would use) and compile its rules;
+    /// errors name the file, line and key. Exit 0 when valid, 2 when not.
+    Check {
+        /// The config file (leakscan or gitleaks TOML).
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,21 +261,25 @@ struct CommonArgs {
     /// No live progress line.
     #[arg(long)]
     no_progress: bool,
-    /// Open archives and compressed streams at most N layers deep (a .tar.gz is two layers).
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    max_archive_depth: usize,
-    /// Stop an archive or compressed input after SIZE decompressed bytes in all (e.g. 16G).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16G")]
-    max_archive_size: u64,
-    /// Stop any one archive member or compressed stream after SIZE decompressed bytes.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
-    max_archive_entry_size: u64,
-    /// Stop a compressed stream or member inflating more than N:1 (past its first MiB).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
-    max_compression_ratio: u64,
-    /// Stop an archive input after N members, all layers counted.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
-    max_archive_entries: u64,
+    // The archive budgets default to the config's [limits], else `Limits::default()`.
+    /// Open archives and compressed streams at most N layers deep (a .tar.gz is two layers)
+    /// [default: 8].
+    #[arg(long, value_name = "N")]
+    max_archive_depth: Option<usize>,
+    /// Stop an archive or compressed input after SIZE decompressed bytes in all [default: 16G].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_archive_size: Option<u64>,
+    /// Stop any one archive member or compressed stream after SIZE decompressed bytes
+    /// [default: 4G].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_archive_entry_size: Option<u64>,
+    /// Stop a compressed stream or member inflating more than N:1 (past its first MiB)
+    /// [default: 1000].
+    #[arg(long, value_name = "N")]
+    max_compression_ratio: Option<u64>,
+    /// Stop an archive input after N members, all layers counted [default: 1000000].
+    #[arg(long, value_name = "N")]
+    max_archive_entries: Option<u64>,
     /// Backup check: pass only if every member is encrypted (age, OpenPGP, OpenSSL, LUKS, zip
     /// AES/ZipCrypto, encrypted rar) or holds no secret; else list the plaintext members holding
     /// secrets and exit 1.
@@ -307,21 +333,7 @@ struct RedactArgs {
 
 /// Parses `123`, `10K`, `50M`, `2G` (powers of 1024).
 fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (digits, mult) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let mult = match c.to_ascii_uppercase() {
-                'K' => 1u64 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                _ => return Err(format!("unknown size suffix {c:?} (use K, M or G)")),
-            };
-            (&s[..i], mult)
-        }
-        _ => (s, 1),
-    };
-    let n: u64 = digits.parse().map_err(|_| format!("not a size: {s:?}"))?;
-    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s:?}"))
+    config::parse_size(s)
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -340,6 +352,7 @@ pub fn main() -> u8 {
         Some(Command::Proc(args)) => proc_command(args),
         Some(Command::Crashtest(args)) => crashtest_command(args),
         Some(Command::Baseline { action: BaselineAction::Create(args) }) => scan(args, Purpose::CreateBaseline),
+        Some(Command::Config { action }) => config_command(action),
         None => scan(cli.scan, Purpose::Scan),
     };
     match result {
@@ -493,14 +506,18 @@ fn run(
             std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
         crate::finding::set_fingerprint_key(key.as_bytes());
     }
-    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?.with_known(known(&args.known)?);
+    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?
+        .with_known(known(&args.known)?)
+        .with_path_rules(config.as_ref().map(|c| c.path_rules.clone()).unwrap_or_default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let baseline = match purpose {
         Purpose::CreateBaseline => None,
         _ => args.baseline.clone().or_else(|| config.as_ref().and_then(|c| c.baseline.clone())),
     };
     let suppressor = Suppressor::new(config.clone(), cwd.clone(), baseline.as_deref(), &root)?;
-    let mut reporter = reporter(args, &purpose)?;
+    let configured = config.as_ref().map_or(&[][..], |c| c.formats.as_slice());
+    let mut reporter = reporter(args, configured, &purpose)?;
+    let archive = archive_limits(args, config.as_deref());
     match &purpose {
         Purpose::Watch { exec: Some(cmd) } => {
             reporter = Box::new(report::exec::Exec::new(reporter, cmd.clone(), args.show_secrets));
@@ -528,7 +545,7 @@ fn run(
         progress: !args.no_progress && !matches!(purpose, Purpose::Watch { .. }),
         pre_skipped: BTreeMap::new(),
         suppressor,
-        archive: archive_limits(args),
+        archive,
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {
@@ -599,11 +616,13 @@ enum Purpose {
 
 /// The reporter for the `--format` requests: one, or a [`report::Tee`] over several. Each
 /// report file is created before the scan starts, so a bad path fails before any work.
-fn reporter(args: &CommonArgs, purpose: &Purpose) -> Result<Box<dyn Reporter>> {
+/// `configured`: the config's default formats, used when no --format is given.
+fn reporter(args: &CommonArgs, configured: &[FormatSpec], purpose: &Purpose) -> Result<Box<dyn Reporter>> {
     let default = [FormatSpec { format: Format::Text, file: None }];
     let baseline = [FormatSpec { format: Format::Baseline, file: None }];
     let specs: &[FormatSpec] = match purpose {
         Purpose::CreateBaseline => &baseline,
+        _ if args.format.is_empty() && !configured.is_empty() => configured,
         _ if args.format.is_empty() => &default,
         _ => &args.format,
     };
@@ -643,14 +662,55 @@ fn reporter(args: &CommonArgs, purpose: &Purpose) -> Result<Box<dyn Reporter>> {
     Ok(if reporters.len() == 1 { reporters.remove(0) } else { Box::new(report::Tee::new(reporters)) })
 }
 
-/// The archive budgets from their flags.
-fn archive_limits(args: &CommonArgs) -> Limits {
+/// The archive budgets: each flag, else the config's `[limits]`, else the default.
+fn archive_limits(args: &CommonArgs, config: Option<&Config>) -> Limits {
+    let (d, c) = (Limits::default(), config.map(|c| c.limits.clone()).unwrap_or_default());
     Limits {
-        max_depth: args.max_archive_depth,
-        max_total: args.max_archive_size,
-        max_entry: args.max_archive_entry_size,
-        max_ratio: args.max_compression_ratio,
-        max_entries: args.max_archive_entries,
+        max_depth: args.max_archive_depth.or(c.max_archive_depth).unwrap_or(d.max_depth),
+        max_total: args.max_archive_size.or(c.max_archive_size).unwrap_or(d.max_total),
+        max_entry: args.max_archive_entry_size.or(c.max_archive_entry_size).unwrap_or(d.max_entry),
+        max_ratio: args.max_compression_ratio.or(c.max_compression_ratio).unwrap_or(d.max_ratio),
+        max_entries: args.max_archive_entries.or(c.max_archive_entries).unwrap_or(d.max_entries),
+    }
+}
+
+/// `leakscan config show` / `config check`.
+fn config_command(action: ConfigAction) -> Result<u8> {
+    use crate::resolved::{Context, FoundBy};
+    let cwd = std::env::current_dir()?;
+    match action {
+        ConfigAction::Show { config: explicit } => {
+            let found_by = match (&explicit, std::env::var_os("LEAKSCAN_CONFIG").filter(|v| !v.is_empty())) {
+                (Some(_), _) => FoundBy::Flag,
+                (None, Some(_)) => FoundBy::Env,
+                (None, None) => FoundBy::Discovery,
+            };
+            let config = config::discover(explicit.as_deref(), &cwd)?;
+            let rules = load_rules(config.as_ref(), &[])?;
+            let root = config.as_ref().map_or_else(|| config::project_root(&cwd), |c| c.dir.clone());
+            let cx = Context { config: config.as_ref(), found_by, rules: &rules, root: &root, cwd: &cwd };
+            print!("{}", crate::resolved::show(&cx)?);
+            Ok(exit::CLEAN)
+        }
+        ConfigAction::Check { file } => {
+            let config = match file {
+                Some(file) => Some(config::load(&config::absolute(&cwd, &file))?),
+                None => config::discover(None, &cwd)?,
+            };
+            let Some(config) = config else {
+                eprintln!("leakscan: no config file found (nothing to check)");
+                return Ok(exit::CLEAN);
+            };
+            let matcher = Matcher::new(load_rules(Some(&config), &[])?)?;
+            eprintln!(
+                "leakscan: {}: ok ({} rules, {} allowlists, {} path globs)",
+                config.file.display(),
+                matcher.rules().len(),
+                config.allowlists.iter().filter(|a| crate::resolved::has_criteria(&a.spec)).count(),
+                config.allow_path_globs.len()
+            );
+            Ok(exit::CLEAN)
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! key. Depends on `rules` (custom rules share the pack's schema), `globset`, `toml`.
 
 use crate::finding::Finding;
+use crate::report::FormatSpec;
 use crate::rules::RuleSpec;
 use anyhow::{anyhow, Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -36,18 +37,72 @@ pub struct ConfigSpec {
     /// Limits.
     #[serde(default)]
     pub limits: LimitsSpec,
+    /// Default output formats, as `--format` spells them (`"sarif:out.sarif"`; report files
+    /// relative to this config's directory). Any `--format` on the command line replaces them.
+    #[serde(default)]
+    pub format: Vec<String>,
 }
 
-/// `[limits]`.
-#[derive(Debug, Default, Deserialize)]
+/// `[limits]`: each one applies unless its command-line flag is given. Sizes are bytes, or
+/// strings with a K/M/G suffix (`"50M"`).
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSpec {
-    /// Skip walked files larger than this many bytes (`--max-file-size` wins).
+    /// Skip walked files larger than this (`--max-file-size`).
+    #[serde(default, deserialize_with = "size", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<u64>,
+    /// Open archives at most this many layers deep (`--max-archive-depth`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_archive_depth: Option<usize>,
+    /// Decompressed bytes per archive input, all layers (`--max-archive-size`).
+    #[serde(default, deserialize_with = "size", skip_serializing_if = "Option::is_none")]
+    pub max_archive_size: Option<u64>,
+    /// Decompressed bytes per member or stream (`--max-archive-entry-size`).
+    #[serde(default, deserialize_with = "size", skip_serializing_if = "Option::is_none")]
+    pub max_archive_entry_size: Option<u64>,
+    /// Largest inflation ratio N:1 (`--max-compression-ratio`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_compression_ratio: Option<u64>,
+    /// Members per archive input, all layers (`--max-archive-entries`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_archive_entries: Option<u64>,
+}
+
+/// A size in a config: an integer (bytes) or a string such as `"50M"`.
+fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Bytes(u64),
+        Text(String),
+    }
+    match Written::deserialize(d)? {
+        Written::Bytes(n) => Ok(Some(n)),
+        Written::Text(s) => parse_size(&s).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Parses `123`, `10K`, `50M`, `2G` (powers of 1024) into bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let mult = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("unknown size suffix {c:?} (use K, M or G)")),
+            };
+            (&s[..i], mult)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("not a size: {s:?}"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s:?}"))
 }
 
 /// What an allowlist's `regexes` are tested against.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RegexTarget {
     /// The secret (default).
@@ -61,29 +116,29 @@ pub enum RegexTarget {
 
 /// `[allowlist]` or one of `[[allowlists]]`: a finding is allowed when its path matches a glob,
 /// or its target matches a regex, or its secret contains a stopword.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllowlistSpec {
     /// Why (shown by `config show`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Only for these rule ids (empty: every rule).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
     /// Globs relative to the config file's directory (`fixtures/**`; `dir/` means `dir/**`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
     /// Regexes (rule dialect: bytes, ASCII classes).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regexes: Vec<String>,
     /// What the regexes are tested against.
     #[serde(default)]
     pub regex_target: RegexTarget,
     /// Case-insensitive substrings of the secret.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stopwords: Vec<String>,
     /// Regexes over the finding's path (gitleaks' `paths`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub path_regexes: Vec<String>,
     /// How the criteria combine: any (`or`, default) or all (`and`).
     #[serde(default)]
@@ -91,7 +146,7 @@ pub struct AllowlistSpec {
 }
 
 /// How an allowlist's criteria combine.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Condition {
     /// Any criterion allows.
@@ -103,6 +158,8 @@ pub enum Condition {
 
 /// A compiled allowlist.
 pub struct Allowlist {
+    /// As written (or translated from gitleaks), for `config show`.
+    pub spec: AllowlistSpec,
     /// Only for these rule ids (empty: every rule).
     pub rules: Vec<String>,
     paths: GlobSet,
@@ -173,10 +230,16 @@ pub struct Config {
     pub fingerprint_key_env: Option<String>,
     /// Limits.
     pub limits: LimitsSpec,
+    /// Default output formats (report files resolved against the config's directory).
+    pub formats: Vec<FormatSpec>,
+    /// The global allowlist's path globs, as written (for `config show`).
+    pub allow_path_globs: Vec<String>,
     /// Whether the built-in pack applies (false for a gitleaks config without `useDefault`).
     pub use_builtin: bool,
     /// `(rule id, path regex)`: the rule reports only in matching paths (gitleaks' `path`).
     pub rule_paths: Vec<(String, regex_automata::meta::Regex)>,
+    /// Path-only rules (gitleaks `path` without `regex`): the matching file is the finding.
+    pub path_rules: Vec<crate::pathrule::PathRule>,
 }
 
 /// The file name searched for.
@@ -219,6 +282,17 @@ pub fn load(file: &Path) -> Result<Config> {
         return load_gitleaks(file);
     }
     let spec: ConfigSpec = toml::from_str(&text).map_err(|e| anyhow!("config {shown}: {e}"))?;
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let formats = spec
+        .format
+        .iter()
+        .map(|f| {
+            let mut f = FormatSpec::parse(f).map_err(|e| anyhow!("config {shown}: format: {e}"))?;
+            f.file = f.file.map(|out| dir.join(out));
+            Ok(f)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let allow_path_globs = spec.allowlist.paths.clone();
     let (allow_paths, allow_dirs) =
         path_globs(&spec.allowlist.paths).map_err(|e| anyhow!("config {shown}: allowlist.paths: {e}"))?;
     let mut allowlists = Vec::new();
@@ -227,7 +301,6 @@ pub fn load(file: &Path) -> Result<Config> {
         let at = if i == 0 { "allowlist".to_string() } else { format!("allowlists[{}]", i - 1) };
         allowlists.push(compile_allowlist(list).map_err(|e| anyhow!("config {shown}: {at}: {e}"))?);
     }
-    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(Config {
         file: file.to_path_buf(),
         baseline: spec.baseline.map(|b| dir.join(b)),
@@ -239,8 +312,11 @@ pub fn load(file: &Path) -> Result<Config> {
         rules: spec.rules,
         fingerprint_key_env: spec.fingerprint_key_env,
         limits: spec.limits,
+        formats,
+        allow_path_globs,
         use_builtin: true,
         rule_paths: Vec::new(),
+        path_rules: Vec::new(),
     })
 }
 
@@ -267,6 +343,31 @@ fn load_gitleaks(file: &Path) -> Result<Config> {
                 .map_err(|e| anyhow!("gitleaks config {shown}: rule {id}: path: {e}"))
         })
         .collect::<Result<Vec<_>>>()?;
+    let path_rules = t
+        .path_rules
+        .iter()
+        .map(|(id, description, re)| {
+            crate::pathrule::PathRule::compile(id, description, re).map_err(|e| anyhow!("gitleaks config {shown}: {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // `disabledRules` of a config extending another file were applied by the translation;
+    // with `useDefault` they name gitleaks' default ids, mapped onto the built-in pack. An
+    // unknown id is a warning, as in gitleaks.
+    let mut disabled_rules = Vec::new();
+    if t.use_default {
+        let builtin = crate::gitleaks::builtin_ids();
+        for id in &t.disabled_rules {
+            let known: Vec<String> = crate::gitleaks::rule_ids(id)
+                .into_iter()
+                .filter(|i| builtin.iter().any(|b| b == i))
+                .map(String::from)
+                .collect();
+            if known.is_empty() {
+                crate::messages::warn(&format!("{shown}: disabledRules: no rule {id:?}; ignored"));
+            }
+            disabled_rules.extend(known);
+        }
+    }
     let (allow_paths, allow_dirs) = path_globs(&[])?;
     Ok(Config {
         file: file.to_path_buf(),
@@ -274,13 +375,16 @@ fn load_gitleaks(file: &Path) -> Result<Config> {
         allow_paths,
         allow_dirs,
         allowlists,
-        disabled_rules: t.disabled_rules,
+        disabled_rules,
         rules: t.rules,
         baseline: None,
         fingerprint_key_env: None,
         limits: LimitsSpec::default(),
+        formats: Vec::new(),
+        allow_path_globs: Vec::new(),
         use_builtin: t.use_default,
         rule_paths,
+        path_rules,
     })
 }
 
@@ -312,6 +416,7 @@ fn compile_allowlist(spec: AllowlistSpec) -> Result<Allowlist> {
         .map(|r| crate::rules::compile_regex(r).map_err(|e| anyhow!("paths: {r:?}: {e}")))
         .collect::<Result<Vec<_>>>()?;
     Ok(Allowlist {
+        spec: spec.clone(),
         rules: spec.rules,
         paths,
         regexes,

@@ -151,7 +151,10 @@ pub const CONTEXT_CAP: usize = 80;
 impl Finding {
     /// The secret as reports show it: redacted unless `show` (the `--show-secrets` flag).
     pub fn secret_text(&self, show: bool) -> String {
-        if show {
+        if self.secret.is_empty() {
+            // A path-only rule (`pathrule.rs`): the file itself is the finding.
+            "[file detected by its path]".to_string()
+        } else if show {
             crate::messages::escape(self.secret.expose())
         } else {
             self.secret.redacted(self.visible)
@@ -178,23 +181,7 @@ impl Finding {
     /// [`Origin::fingerprint_key`]) and secret value — never the line, so moving or
     /// re-indenting a secret keeps its fingerprint. 32 hex characters.
     pub fn fingerprint(&self) -> String {
-        // A file on disk (or the archive holding the bytes) is made project-relative; an
-        // archive chain keeps its member names (`backup.tar.gz!home/app/.env`); git paths are
-        // repository-relative already.
-        let mut location = self.origin.fingerprint_key();
-        let mut outermost: &Origin = &self.origin;
-        while let Origin::Entry { outer, .. } = outermost {
-            outermost = outer;
-        }
-        if let (Origin::File { path }, Some((root, cwd))) = (outermost, FINGERPRINT_ROOT.get()) {
-            let shown = crate::chunk::path_bytes(path);
-            if location.starts_with(&shown) {
-                let abs = crate::config::absolute(cwd, path);
-                let mut rel = crate::chunk::path_bytes(abs.strip_prefix(root).unwrap_or(&abs));
-                rel.extend_from_slice(&location[shown.len()..]);
-                location = rel;
-            }
-        }
+        let location = self.project_location();
         let parts: [&[u8]; 5] = [self.rule.id.as_bytes(), &[0], &location, &[0], self.secret.expose()];
         let digest: Vec<u8> = match FINGERPRINT_KEY.get() {
             Some(key) => {
@@ -209,6 +196,28 @@ impl Finding {
             }
         };
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The location fingerprints and baselines key on: a file on disk (or the archive holding
+    /// the bytes) relative to the project root set by [`set_fingerprint_root`]; an archive
+    /// chain keeps its member names (`backup.tar.gz!home/app/.env`); git paths are
+    /// repository-relative already. Never a line or a commit.
+    pub fn project_location(&self) -> Vec<u8> {
+        let mut location = self.origin.fingerprint_key();
+        let mut outermost: &Origin = &self.origin;
+        while let Origin::Entry { outer, .. } = outermost {
+            outermost = outer;
+        }
+        if let (Origin::File { path }, Some((root, cwd))) = (outermost, FINGERPRINT_ROOT.get()) {
+            let shown = crate::chunk::path_bytes(path);
+            if location.starts_with(&shown) {
+                let abs = crate::config::absolute(cwd, path);
+                let mut rel = crate::chunk::path_bytes(abs.strip_prefix(root).unwrap_or(&abs));
+                rel.extend_from_slice(&location[shown.len()..]);
+                location = rel;
+            }
+        }
+        location
     }
 }
 

@@ -28,7 +28,10 @@ pub struct Translated {
     pub allowlists: Vec<AllowlistSpec>,
     /// `(rule id, path regex)`: the rule reports only in matching paths.
     pub rule_paths: Vec<(String, String)>,
-    /// Problems that are not errors (path-only rules, unsupported keys).
+    /// Path-only rules (`path` without `regex`): `(id, description, path regex)`; each matching
+    /// file is reported itself.
+    pub path_rules: Vec<(String, String, String)>,
+    /// Problems that are not errors (unsupported keys).
     pub warnings: Vec<String>,
 }
 
@@ -80,9 +83,11 @@ fn translate_depth(file: &Path, cwd: &Path, depth: usize) -> Result<Translated> 
             out.rules = base.rules;
             out.allowlists = base.allowlists;
             out.rule_paths = base.rule_paths;
+            out.path_rules = base.path_rules;
             out.warnings = base.warnings;
             let disabled = out.disabled_rules.clone();
             out.rules.retain(|r| !disabled.contains(&r.id));
+            out.path_rules.retain(|(id, _, _)| !disabled.contains(id));
         }
     }
     if top.contains_key("allowlist") && top.contains_key("allowlists") {
@@ -103,18 +108,19 @@ fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
     let id =
         rule.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| anyhow!("a rule has no id"))?;
     let id = id.to_string();
-    if let Some(path) = rule.get("path").and_then(Value::as_str) {
-        out.rule_paths.push((id.clone(), translate_regex(path)));
-    }
-    let Some(regex) = rule.get("regex").and_then(Value::as_str) else {
-        if rule.get("path").is_none() {
-            return Err(anyhow!("rule {id}: needs regex or path"));
-        }
-        out.warnings.push(format!("rule {id}: path-only rules (file detected by name) are not supported; skipped"));
-        return Ok(());
-    };
     for list in tables(rule.get("allowlist")).into_iter().chain(tables(rule.get("allowlists"))) {
         out.allowlists.push(allowlist(&list, vec![id.clone()]).map_err(|e| anyhow!("rule {id}: allowlist: {e}"))?);
+    }
+    let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+    let path = rule.get("path").and_then(Value::as_str);
+    let Some(regex) = rule.get("regex").and_then(Value::as_str) else {
+        let path = path.ok_or_else(|| anyhow!("rule {id}: needs regex or path"))?;
+        out.path_rules.retain(|(other, _, _)| *other != id);
+        out.path_rules.push((id.clone(), description, translate_regex(path)));
+        return Ok(());
+    };
+    if let Some(path) = path {
+        out.rule_paths.push((id.clone(), translate_regex(path)));
     }
     let group = rule.get("secretgroup").and_then(Value::as_integer).unwrap_or(0);
     let entropy = match rule.get("entropy") {
@@ -122,7 +128,6 @@ fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
         Some(Value::Integer(i)) => *i as f64,
         _ => 0.0,
     };
-    let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_string();
     out.rules.retain(|r| r.id != id);
     out.rules.push(RuleSpec {
         id: id.clone(),
@@ -259,9 +264,113 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 /// `.gitleaks.toml` next to the project, for discovery after `.leakscan.toml`.
 pub const FILE_NAME: &str = ".gitleaks.toml";
 
+/// The `.gitleaksignore` file, looked up in the project root like `.leakscanignore`.
+pub const IGNORE_FILE: &str = ".gitleaksignore";
+
+/// gitleaks' default-config rule ids → the built-in rules that find the same secrets, for
+/// reading `.gitleaksignore` entries written against gitleaks' defaults. Ids the two share
+/// (`gitlab-pat`, `slack-bot-token`…) and rules from a loaded gitleaks config need no entry.
+const RULE_IDS: &[(&str, &[&str])] = &[
+    ("1password-service-account-token", &["onepassword-service-account-token"]),
+    ("airtable-personnal-access-token", &["airtable-personal-access-token"]),
+    ("anthropic-admin-api-key", &["anthropic-admin-key"]),
+    ("aws-access-token", &["aws-access-key-id"]),
+    ("clojars-api-token", &["clojars-deploy-token"]),
+    ("databricks-api-token", &["databricks-pat"]),
+    ("discord-api-token", &["discord-bot-token"]),
+    ("doppler-api-token", &["doppler-token"]),
+    ("dropbox-long-lived-api-token", &["dropbox-long-lived-token"]),
+    ("dropbox-short-lived-api-token", &["dropbox-short-lived-token"]),
+    ("duffel-api-token", &["duffel-access-token"]),
+    ("easypost-api-token", &["easypost-api-key"]),
+    ("facebook-secret", &["facebook-app-secret"]),
+    ("frameio-api-token", &["frameio-developer-token"]),
+    ("gcp-api-key", &["google-api-key"]),
+    ("generic-api-key", &["generic-secret-assignment", "generic-password-literal", "generic-password-unquoted"]),
+    ("github-app-token", &["github-server-to-server-token", "github-user-to-server-token"]),
+    ("github-fine-grained-pat", &["github-pat-fine-grained"]),
+    ("github-oauth", &["github-oauth-token"]),
+    ("github-pat", &["github-pat-classic"]),
+    ("gitlab-cicd-job-token", &["gitlab-ci-build-token"]),
+    ("gitlab-feature-flag-client-token", &["gitlab-feature-flags-client-token"]),
+    ("gitlab-kubernetes-agent-token", &["gitlab-agent-token"]),
+    ("gitlab-ptt", &["gitlab-pipeline-trigger-token"]),
+    ("gitlab-rrt", &["gitlab-runner-registration-token"]),
+    ("gitlab-runner-authentication-token", &["gitlab-runner-auth-token"]),
+    ("grafana-api-key", &["grafana-api-key-legacy"]),
+    ("grafana-cloud-api-token", &["grafana-cloud-token"]),
+    ("harness-api-key", &["harness-access-token"]),
+    ("hashicorp-tf-api-token", &["terraform-cloud-api-token"]),
+    ("huggingface-organization-api-token", &["huggingface-org-token"]),
+    ("infracost-api-token", &["infracost-api-key"]),
+    ("mailgun-private-api-token", &["mailgun-api-key"]),
+    ("mailgun-signing-key", &["mailgun-webhook-signing-key"]),
+    ("microsoft-teams-webhook", &["msteams-incoming-webhook"]),
+    ("netlify-access-token", &["netlify-pat", "netlify-token-legacy"]),
+    ("new-relic-browser-api-token", &["newrelic-browser-key"]),
+    ("new-relic-user-api-key", &["newrelic-user-api-key"]),
+    ("notion-api-token", &["notion-integration-token"]),
+    ("okta-access-token", &["okta-api-token"]),
+    ("openai-api-key", &["openai-api-key-legacy", "openai-project-key"]),
+    ("plaid-api-token", &["plaid-access-token"]),
+    ("planetscale-api-token", &["planetscale-token"]),
+    ("postman-api-token", &["postman-api-key"]),
+    ("prefect-api-token", &["prefect-api-key"]),
+    ("private-key", &["private-key-pem"]),
+    ("pulumi-api-token", &["pulumi-access-token"]),
+    ("readme-api-token", &["readme-api-key"]),
+    ("rubygems-api-token", &["rubygems-api-key"]),
+    ("sendgrid-api-token", &["sendgrid-api-key"]),
+    ("sentry-org-token", &["sentry-org-auth-token"]),
+    ("sentry-user-token", &["sentry-user-auth-token"]),
+    ("slack-app-token", &["slack-app-level-token"]),
+    ("sonar-api-token", &["sonarqube-token"]),
+    ("stripe-access-token", &["stripe-live-secret-key", "stripe-live-restricted-key", "stripe-test-key"]),
+    ("telegram-bot-api-token", &["telegram-bot-token"]),
+    ("typeform-api-token", &["typeform-personal-token"]),
+];
+
+/// The ids of the built-in pack (read without compiling it).
+pub fn builtin_ids() -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        rules: Vec<Id>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let parse = |text: &str| toml::from_str::<File>(text).map(|f| f.rules).unwrap_or_default();
+    crate::pack::PACK.iter().flat_map(|(_, text)| parse(text)).map(|r| r.id).collect()
+}
+
+/// The rule ids a gitleaks rule id stands for: itself, plus the built-in rules for the same
+/// secrets when it is one of gitleaks' default ids.
+pub fn rule_ids(gitleaks_id: &str) -> Vec<&str> {
+    let mut ids = vec![gitleaks_id];
+    if let Ok(i) = RULE_IDS.binary_search_by(|(g, _)| g.cmp(&gitleaks_id)) {
+        ids.extend_from_slice(RULE_IDS[i].1);
+    }
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::translate_regex;
+
+    #[test]
+    fn rule_id_table_is_sorted_and_names_built_in_rules() {
+        assert!(super::RULE_IDS.windows(2).all(|w| w[0].0 < w[1].0), "keep RULE_IDS sorted");
+        let pack = crate::rules::builtin().map_err(|e| e.join("\n")).unwrap();
+        for (gitleaks, ours) in super::RULE_IDS {
+            for id in *ours {
+                assert!(pack.iter().any(|r| r.info.id == *id), "{gitleaks} -> {id}: no such built-in rule");
+            }
+        }
+        assert_eq!(super::rule_ids("github-pat"), ["github-pat", "github-pat-classic"]);
+        assert_eq!(super::rule_ids("acme"), ["acme"]);
+    }
 
     #[test]
     fn literal_braces_are_escaped() {

@@ -5,10 +5,12 @@
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
 //! `finding`, `summary`; `known` on `finding`; `utf16` on `matcher`, `chunk`, `finding`; `redact`
-//! on `matcher`; `engine` on those; `check`, `config`, `crashtest`, `cli` on top.
+//! on `matcher`; `pathrule` on `rules`, `chunk`, `finding`; `baseline` on `finding`; `engine` on
+//! those; `check`, `config`, `resolved`, `crashtest`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod check;
 pub mod chunk;
 pub mod cli;
@@ -23,8 +25,10 @@ pub mod known;
 pub mod matcher;
 pub mod messages;
 pub mod pack;
+pub mod pathrule;
 pub mod redact;
 pub mod report;
+pub mod resolved;
 pub mod rules;
 pub mod source;
 pub mod summary;

@@ -29,6 +29,8 @@ pub struct Matcher {
     unkeyed: Vec<u32>,
     /// Exact known values and their encodings (`--known-env`, `--known-file`).
     known: Option<Known>,
+    /// Path-only rules (`pathrule.rs`): tested once per input, on its path.
+    path_rules: Vec<crate::pathrule::PathRule>,
 }
 
 /// What the matcher dropped on purpose, for the summary.
@@ -97,12 +99,18 @@ impl Matcher {
                 .map_err(|e| anyhow!("building the keyword prefilter: {e}"))?;
             Some(KeywordDfa::new(&dfa, &patterns))
         };
-        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None })
+        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None, path_rules: Vec::new() })
     }
 
     /// Also finds these exact values and their encodings (rule id `known-secret`).
     pub fn with_known(mut self, known: Option<Known>) -> Matcher {
         self.known = known;
+        self
+    }
+
+    /// Also reports each input whose path one of these rules matches.
+    pub fn with_path_rules(mut self, path_rules: Vec<crate::pathrule::PathRule>) -> Matcher {
+        self.path_rules = path_rules;
         self
     }
 
@@ -113,6 +121,7 @@ impl Matcher {
 
     /// Scans one chunk, appending its findings (sorted by offset) to `out`.
     pub fn scan(&self, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppressed {
+        crate::pathrule::scan(&self.path_rules, chunk, out);
         let windows = self.windows(chunk);
         let mut hits = Vec::new();
         for (rule, range) in windows {

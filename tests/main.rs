@@ -3,6 +3,7 @@
 mod util;
 
 mod archive;
+mod config;
 mod core;
 mod formats;
 mod git;

@@ -123,3 +123,94 @@ fn hmac_keyed_fingerprints() {
     assert_ne!(fp, plain);
     assert_eq!(fp.as_str().unwrap().len(), 32);
 }
+
+/// A gitleaks JSON report as gitleaks writes it (FORMATS.md §2.1), for one finding.
+fn gitleaks_entry(rule: &str, file: &str, line: u64, secret: &str, matched: &str) -> serde_json::Value {
+    serde_json::json!({
+        "RuleID": rule, "Description": "", "StartLine": line, "EndLine": line, "StartColumn": 10,
+        "EndColumn": 60, "Match": matched, "Secret": secret, "File": file, "SymlinkFile": "",
+        "Commit": "", "Entropy": 4.9, "Author": "", "Email": "", "Date": "", "Message": "", "Tags": [],
+        "Fingerprint": format!("{file}:{rule}:{line}"),
+    })
+}
+
+#[test]
+fn gitleaks_report_as_baseline_matches_by_file_and_value() {
+    let d = Dir::new();
+    project(&d);
+    let (old, new, redacted) = (github_token(80), github_token(81), aws_key_id(82));
+    // gitleaks' ids differ from leakscan's (github-pat vs github-pat-classic): values decide.
+    let report = serde_json::json!([
+        gitleaks_entry("github-pat", "src/app.py", 2, &old, &format!("TOKEN = '{old}'")),
+        gitleaks_entry("aws-access-token", "src/app.py", 3, "REDACTED", "REDACTED"),
+    ]);
+    d.write("gitleaks-report.json", report.to_string());
+    // the baselined token moved down and got a neighbour on its line; the redacted entry
+    // cannot be matched by value, so its key is reported with a warning
+    d.write("src/app.py", format!("import os\n\n\nTOKEN = '{old}'; T2 = '{new}'\nK = '{redacted}'\n"));
+    let r = d.run(&["-v", "--format", "jsonl", "--baseline", "gitleaks-report.json", "."]);
+    r.expect_code(1);
+    let mut found: Vec<String> = r.findings().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    found.sort();
+    assert_eq!(found, ["aws-access-key-id", "github-pat-classic"], "{r}");
+    let gh = r.findings().into_iter().find(|f| f["rule"] == "github-pat-classic").unwrap();
+    assert!(gh["column"].as_u64().unwrap() > 40, "the new token, not the baselined one: {r}");
+    assert_eq!(r.summary()["suppressed"]["baseline"], 1, "{r}");
+    // the report itself holds the secrets: not reported, as gitleaks skips its baseline
+    assert_eq!(r.summary()["suppressed"]["in the baseline file"], 2, "{r}");
+    assert!(r.stderr().contains("gitleaks JSON report") && r.stderr().contains("1 entry is redacted"), "{r}");
+    assert!(!r.stderr().contains(&old) && !r.stdout().contains(&old), "{r}");
+    // the same value in another file is not baselined
+    d.write("src/other.py", format!("X = '{old}'\n"));
+    let r = d.run(&["--format", "jsonl", "--baseline", "gitleaks-report.json", "src/other.py"]);
+    r.expect_code(1);
+    assert_eq!(r.findings().len(), 1, "{r}");
+}
+
+#[test]
+fn detect_secrets_baseline_matches_by_file_and_sha1() {
+    use sha1::Digest;
+    let d = Dir::new();
+    project(&d);
+    let (old, new) = (github_token(83), github_token(84));
+    let sha1 = |s: &str| sha1::Sha1::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let baseline = serde_json::json!({
+        "version": "1.5.0",
+        "plugins_used": [{"name": "GitHubTokenDetector"}],
+        "filters_used": [],
+        "results": {"src/app.py": [{
+            "type": "GitHub Token", "filename": "src/app.py", "hashed_secret": sha1(&old),
+            "is_verified": false, "line_number": 1
+        }]},
+        "generated_at": "2026-11-27T00:00:00Z"
+    });
+    d.write(".secrets.baseline", baseline.to_string());
+    d.write("src/app.py", format!("\n\n  token = \"{old}\"\n"));
+    // from a subdirectory: detect-secrets' paths are relative to the project root
+    let mut c = d.cmd(&["-v", "--format", "jsonl", "--baseline", "../.secrets.baseline", "."]);
+    c.current_dir(d.path().join("src"));
+    let r = crate::util::Run {
+        cmd: "leakscan (in src/) --baseline ../.secrets.baseline .".into(),
+        out: c.output().unwrap(),
+    };
+    r.expect_code(0);
+    assert_eq!(r.summary()["suppressed"]["baseline"], 1, "{r}");
+    assert!(r.stderr().contains("detect-secrets baseline"), "{r}");
+    // a new secret on the baselined line is reported
+    d.write("src/app.py", format!("\n\n  token = \"{old}\"  # was {new}\n"));
+    let r = d.run(&["--format", "jsonl", "--baseline", ".secrets.baseline", "."]);
+    r.expect_code(1);
+    assert_eq!(r.findings().len(), 1, "{r}");
+    assert!(r.findings()[0]["column"].as_u64().unwrap() > 40, "{r}");
+}
+
+#[test]
+fn unknown_baseline_format_is_an_error() {
+    let d = Dir::new();
+    project(&d);
+    d.write("a.txt", "nothing\n");
+    d.write("b.json", "{\"something\": 1}");
+    let r = d.run(&["--baseline", "b.json", "."]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("b.json") && r.stderr().contains("detect-secrets"), "{r}");
+}
