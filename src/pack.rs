@@ -6,6 +6,7 @@
 /// `(file name without extension, TOML text)` for each file of `rules/`, sorted by name.
 pub const PACK: &[(&str, &str)] = &[
     ("age", include_str!("../rules/age.toml")),
+    ("ai-models", include_str!("../rules/ai-models.toml")),
     ("ai-providers", include_str!("../rules/ai-providers.toml")),
     ("algolia", include_str!("../rules/algolia.toml")),
     ("anthropic", include_str!("../rules/anthropic.toml")),
