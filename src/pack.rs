@@ -17,6 +17,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("ci", include_str!("../rules/ci.toml")),
     ("clojars", include_str!("../rules/clojars.toml")),
     ("cloud-extra", include_str!("../rules/cloud-extra.toml")),
+    ("cloud-hosting", include_str!("../rules/cloud-hosting.toml")),
     ("cloudflare", include_str!("../rules/cloudflare.toml")),
     ("connection-strings", include_str!("../rules/connection-strings.toml")),
     ("cratesio", include_str!("../rules/cratesio.toml")),
