@@ -84,6 +84,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("sentry", include_str!("../rules/sentry.toml")),
     ("shopify", include_str!("../rules/shopify.toml")),
     ("slack", include_str!("../rules/slack.toml")),
+    ("source-ci", include_str!("../rules/source-ci.toml")),
     ("square", include_str!("../rules/square.toml")),
     ("stripe", include_str!("../rules/stripe.toml")),
     ("supabase", include_str!("../rules/supabase.toml")),
