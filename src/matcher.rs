@@ -220,7 +220,8 @@ impl Matcher {
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
             let value = &data[secret.clone()];
-            if is_kept(rule, value) && !(rule.generic_value && names_no_secret(&data[m.start()..secret.start])) {
+            let key = &data[m.start()..secret.start];
+            if is_kept(rule, value) && !(rule.generic_value && (names_no_secret(key) || is_off_format(key, value))) {
                 let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
                 hits.push(Hit { rule: r, known: None, matched: m.range(), secret, unverified });
             }
@@ -583,7 +584,22 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
     {
         return true;
     }
-    is_dotted_reference(value) || is_secret_name(&lower) || is_constant_name(value, &lower)
+    is_dotted_reference(value)
+        || is_secret_name(&lower)
+        || is_constant_name(value, &lower)
+        || is_anonymous_ftp_password(value)
+}
+
+/// `guest@`, `IEUser@`: by the anonymous-FTP convention (RFC 1635) the password of the
+/// `anonymous` login is the user's e-mail address, and clients send a bare `name@`. It
+/// identifies the client; it guards nothing.
+fn is_anonymous_ftp_password(value: &[u8]) -> bool {
+    match value.split_last() {
+        Some((b'@', name)) => {
+            !name.is_empty() && name.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
+        }
+        _ => false,
+    }
 }
 
 /// A constant or enum name that mentions a password: `FORCE_CHANGE_PASSWORD`,
@@ -643,6 +659,16 @@ pub fn names_no_secret(key: &[u8]) -> bool {
     ];
     let squashed: Vec<u8> = key.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
     NAMES.iter().any(|n| memchr::memmem::find(&squashed, n).is_some())
+}
+
+/// For generic assignments: the name is one whose credential has a fixed, documented shape and
+/// the value does not have it — an AWS secret access key is always 40 base64 characters, so a
+/// 42-character value assigned to `AWS_SECRET_ACCESS_KEY` is not one (values of the right
+/// shape stay for the generic rule even when `aws-secret-access-key` drops them as too regular).
+pub fn is_off_format(key: &[u8], value: &[u8]) -> bool {
+    let squashed: Vec<u8> = key.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
+    let aws_shape = value.len() == 40 && value.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'));
+    memchr::memmem::find(&squashed, b"awssecretaccesskey").is_some() && !aws_shape
 }
 
 /// `a.b`, `env.DB_PASSWORD`, `settings.SECRET`: identifiers joined by dots.
@@ -874,6 +900,8 @@ binary = false
             "Password:",
             "FORCE_CHANGE_PASSWORD",
             "{\\\"username\\\":\\\"david\\\"}",
+            "busybox@",
+            "IEUser@",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
@@ -882,6 +910,9 @@ binary = false
         }
         assert!(names_no_secret(b"\"NextToken\": \""));
         assert!(names_no_secret(b"\"SecretId\": \""));
+        assert!(is_off_format(b"export AWS_SECRET_ACCESS_KEY=", b"5b0c1e9a77d2f4a8e63c90b1d2e4f6a8c0e2f4a6b8"));
+        assert!(!is_off_format(b"export AWS_SECRET_ACCESS_KEY=", b"5b0c1e9a77d2f4a8e63c90b1d2e4f6a8c0e2f4a6"));
+        assert!(!is_off_format(b"DB_PASSWORD=", b"5b0c1e9a77d2f4a8e63c90b1d2e4f6a8c0e2f4a6b8"));
         assert!(!names_no_secret(b"SLACK_TOKEN=\""));
         assert!(!names_no_secret(b"VAULT_CLIENT_TOKEN=\""));
     }
