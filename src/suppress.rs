@@ -223,6 +223,7 @@ mod tests {
             end_column: 1 + secret.len() as u64,
             matched: Secret::new([b"key:\n".as_slice(), &secret].concat()),
             match_around: (5, 0),
+            encoding: None,
             secret: Secret::new(secret),
             visible: 0,
             entropy: 4.0,
