@@ -254,6 +254,9 @@ struct CommonArgs {
     /// Stop an archive input after N members, all layers counted.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_archive_entries: u64,
+    /// Decode base64, hex, percent-encoding and \u escapes up to N layers deep (0: off).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    decode_depth: usize,
     /// Backup check: pass only if every member is encrypted (age, OpenPGP, OpenSSL, LUKS, zip
     /// AES/ZipCrypto, encrypted rar) or holds no secret; else list the plaintext members holding
     /// secrets and exit 1.
@@ -529,6 +532,7 @@ fn run(
         pre_skipped: BTreeMap::new(),
         suppressor,
         archive: archive_limits(args),
+        decode: crate::decode::Limits { depth: args.decode_depth, ..Default::default() },
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {

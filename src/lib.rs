@@ -4,7 +4,7 @@
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `known` on `finding`; `utf16` on `matcher`, `chunk`, `finding`; `redact`
+//! `finding`, `summary`; `known` on `finding`; `utf16` and `decode` on `matcher`, `chunk`, `finding`; `redact`
 //! on `matcher`; `engine` on those; `check`, `config`, `crashtest`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -14,6 +14,7 @@ pub mod chunk;
 pub mod cli;
 pub mod config;
 pub mod crashtest;
+pub mod decode;
 pub mod engine;
 pub mod entropy;
 pub mod finding;

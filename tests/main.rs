@@ -4,6 +4,7 @@ mod util;
 
 mod archive;
 mod core;
+mod decode;
 mod formats;
 mod git;
 mod gitleaks;
