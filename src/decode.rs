@@ -116,9 +116,10 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, limits: &Limits, out: &mut Vec<Fin
         chunk,
         limits,
         budget: limits.max_decoded,
-        buffers: vec![Vec::new(); limits.depth],
-        lists: vec![Vec::new(); limits.depth],
-        sample: Vec::with_capacity(SAMPLE + 4),
+        // Nothing is allocated for a chunk without candidates (most of them).
+        buffers: Vec::new(),
+        lists: Vec::new(),
+        sample: Vec::new(),
         found: Vec::new(),
         stats: Stats::default(),
     };
@@ -176,6 +177,10 @@ impl Pass<'_> {
     /// Decodes and scans the candidates of `data` (layer `depth`, 0 = the chunk) that
     /// intersect `want`.
     fn layer(&mut self, data: &[u8], want: &Range<usize>, depth: usize, parent: Option<&Frame>) {
+        if self.lists.len() <= depth {
+            self.lists.resize_with(depth + 1, Vec::new);
+            self.buffers.resize_with(depth + 1, Vec::new);
+        }
         let mut list = std::mem::take(&mut self.lists[depth]);
         list.clear();
         codec::candidates(data, want, &mut list);
@@ -205,6 +210,9 @@ impl Pass<'_> {
             let len = (c.span.end - start).min(self.limits.max_candidate);
             let len = if len == c.span.end - start { len } else { len / q * q };
             let enc = &data[start..start + len];
+            if !codec::may_be_text(c.kind, enc) {
+                continue;
+            }
             self.sample.clear();
             codec::decode(c.kind, &enc[..enc.len().min(codec::encoded_len(c.kind, SAMPLE))], &mut self.sample);
             self.sample.truncate(SAMPLE);
