@@ -117,7 +117,12 @@ fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
     let any = ALNUM | STD | URL;
     let mut probe = want.start;
     while probe < data.len().min(want.end + MIN_BASE64) {
-        if !is(data[probe], any) {
+        // A run of MIN_BASE64 or more holding `probe` also holds `probe - half` or
+        // `probe + half`: when neither is in the alphabet the run is short, and is not walked.
+        let half = MIN_BASE64 / 2;
+        let short =
+            probe >= half && probe + half < data.len() && !is(data[probe - half], any) && !is(data[probe + half], any);
+        if short || !is(data[probe], any) {
             probe += MIN_BASE64;
             continue;
         }
