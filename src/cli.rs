@@ -280,6 +280,9 @@ struct CommonArgs {
     /// Stop an archive input after N members, all layers counted [default: 1000000].
     #[arg(long, value_name = "N")]
     max_archive_entries: Option<u64>,
+    /// Decode base64, hex, percent-encoding and \u escapes up to N layers deep (0: off).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    decode_depth: usize,
     /// Backup check: pass only if every member is encrypted (age, OpenPGP, OpenSSL, LUKS, zip
     /// AES/ZipCrypto, encrypted rar) or holds no secret; else list the plaintext members holding
     /// secrets and exit 1.
@@ -546,6 +549,7 @@ fn run(
         pre_skipped: BTreeMap::new(),
         suppressor,
         archive,
+        decode: crate::decode::Limits { depth: args.decode_depth, ..Default::default() },
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {

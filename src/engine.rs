@@ -6,7 +6,7 @@
 //! the input. Findings are reported as they arrive; SIGINT/SIGTERM stop the producer, drain
 //! the workers and still print the summary (a second signal exits at once with 130). Threads
 //! are detached so a source blocked in a read (a quiet pipe) cannot keep the process alive.
-//! Depends on `source`, `matcher`, `report`, `chunk`, `finding`, `summary`, `messages`.
+//! Depends on `source`, `matcher`, `decode`, `utf16`, `report`, `chunk`, `finding`, `summary`, `messages`.
 
 use crate::chunk::{Chunk, Chunker};
 use crate::finding::Finding;
@@ -61,6 +61,8 @@ pub struct Plan {
     pub suppressor: Suppressor,
     /// Archive budgets and nesting depth.
     pub archive: source::archive::Limits,
+    /// Decoding depth and budgets (base64, hex, percent, escapes inside chunks).
+    pub decode: crate::decode::Limits,
 }
 
 /// Runs the scan and returns its summary (already given to the reporter).
@@ -70,8 +72,19 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let signalled = install_signal_handlers(&stop);
     // Following ends only by a signal: that is its normal end, not an interrupted scan.
     let following = plan.inputs.iter().any(|i| matches!(i, Input::Follow(..)));
-    let Plan { matcher, inputs, walk, chunker, threads, mut reporter, progress, pre_skipped, suppressor, archive } =
-        plan;
+    let Plan {
+        matcher,
+        inputs,
+        walk,
+        chunker,
+        threads,
+        mut reporter,
+        progress,
+        pre_skipped,
+        suppressor,
+        archive,
+        decode,
+    } = plan;
     let tally = Arc::new(Tally::default());
     let marker_suppressed = Arc::new(AtomicU64::new(0));
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
@@ -91,7 +104,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             for chunk in rx {
                 let s = matcher.scan(&chunk, &mut found);
                 let s16 = crate::utf16::scan(&matcher, &chunk, &mut found);
-                marker_suppressed.fetch_add(s.by_marker + s16.by_marker, Ordering::Relaxed);
+                let sd = crate::decode::scan(&matcher, &chunk, &decode, &mut found);
+                marker_suppressed.fetch_add(s.by_marker + s16.by_marker + sd.suppressed.by_marker, Ordering::Relaxed);
                 if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
                     return;
                 }

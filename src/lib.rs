@@ -4,9 +4,9 @@
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `known` on `finding`; `utf16` on `matcher`, `chunk`, `finding`; `redact`
-//! on `matcher`; `pathrule` on `rules`, `chunk`, `finding`; `baseline` on `finding`; `engine` on
-//! those; `check`, `config`, `resolved`, `crashtest`, `cli` on top.
+//! `finding`, `summary`; `known` on `finding`; `utf16` and `decode` on `matcher`, `chunk`,
+//! `finding`; `redact` on `matcher`; `pathrule` on `rules`, `chunk`, `finding`; `baseline` on
+//! `finding`; `engine` on those; `check`, `config`, `resolved`, `crashtest`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -16,6 +16,7 @@ pub mod chunk;
 pub mod cli;
 pub mod config;
 pub mod crashtest;
+pub mod decode;
 pub mod engine;
 pub mod entropy;
 pub mod finding;

@@ -767,7 +767,7 @@ fn is_variable_reference(s: &[u8]) -> bool {
 
 /// True when the line holding `secret` carries an allow marker, or the line before it carries
 /// a next-line marker (searched within [`LINE_SEARCH`] bytes).
-fn is_allowed_by_marker(data: &[u8], secret: Range<usize>) -> bool {
+pub fn is_allowed_by_marker(data: &[u8], secret: Range<usize>) -> bool {
     let lo = secret.start.saturating_sub(LINE_SEARCH);
     let line_start = memchr::memrchr(b'\n', &data[lo..secret.start]).map_or(lo, |nl| lo + nl + 1);
     let hi = (secret.end + LINE_SEARCH).min(data.len());

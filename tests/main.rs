@@ -5,6 +5,7 @@ mod util;
 mod archive;
 mod config;
 mod core;
+mod decode;
 mod formats;
 mod git;
 mod gitleaks;

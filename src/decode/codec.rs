@@ -1,0 +1,440 @@
+//! The encodings the decoding layer knows: where candidate spans are in a buffer, how each one
+//! decodes, and where a decoded byte came from in the encoded text.
+//!
+//! Invariant: finding candidates costs a few byte-class lookups per 20 input bytes on text
+//! that holds none (runs of the base64 alphabet are found by probing every
+//! [`MIN_BASE64`]th byte; `%` and `\` by `memchr`); decoding is linear and allocation-free
+//! beyond the caller's buffer; the decoded→encoded map is exact. Depends on nothing but std
+//! and `memchr`.
+
+use std::ops::Range;
+
+/// Shortest run of the base64 alphabet taken as a candidate, in characters (18 decoded bytes):
+/// 20 took every `req-…` id and path of a log line (+50% CPU on logs), 24 still holds the
+/// shortest secrets with their context.
+pub const MIN_BASE64: usize = 24;
+/// Shortest run of hex digits taken as a candidate, in characters (16 decoded bytes).
+pub const MIN_HEX: usize = 32;
+/// Longest stretch of a line decoded for percent- or backslash-escapes, in bytes.
+pub const MAX_ESCAPED_SPAN: usize = 64 << 10;
+
+/// One encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Standard base64 (`+/`, `=` padding optional); also runs of letters and digits only.
+    Base64,
+    /// URL-safe base64 (`-_`): a run holding `-` or `_` and neither `+` nor `/`.
+    Base64Url,
+    /// Hex digits, two per byte (either case).
+    Hex,
+    /// Percent-encoding (`%XX`); other bytes stand for themselves.
+    Percent,
+    /// JSON/JS string escapes: `\uXXXX` (surrogate pairs joined), `\xXX`, `\"`, `\\`, `\/`.
+    Escape,
+}
+
+impl Kind {
+    /// The name findings report (`base64`, `base64url`, `hex`, `percent`, `unicode-escape`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Base64 => "base64",
+            Kind::Base64Url => "base64url",
+            Kind::Hex => "hex",
+            Kind::Percent => "percent",
+            Kind::Escape => "unicode-escape",
+        }
+    }
+
+    /// Encoded characters per whole unit: a span cut at an unknown place may start at any of
+    /// these offsets.
+    pub fn quantum(self) -> usize {
+        match self {
+            Kind::Base64 | Kind::Base64Url => 4,
+            Kind::Hex => 2,
+            Kind::Percent | Kind::Escape => 1,
+        }
+    }
+}
+
+/// A span of a buffer that may hold encoded text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The encoding.
+    pub kind: Kind,
+    /// Half-open byte range in the buffer (base64 padding included).
+    pub span: Range<usize>,
+}
+
+const ALNUM: u8 = 1;
+const STD: u8 = 2; // + /
+const URL: u8 = 4; // - _
+const HEXDIGIT: u8 = 8;
+const URLISH: u8 = 16; // may appear in a percent-encoded URL or form value
+
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut v = 0;
+        if c.is_ascii_alphanumeric() {
+            v |= ALNUM;
+        }
+        if c == b'+' || c == b'/' {
+            v |= STD;
+        }
+        if c == b'-' || c == b'_' {
+            v |= URL;
+        }
+        if c.is_ascii_hexdigit() {
+            v |= HEXDIGIT;
+        }
+        if c > b' ' && c < 0x7f && !matches!(c, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\') {
+            v |= URLISH;
+        }
+        t[b] = v;
+        b += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = classes();
+
+fn is(b: u8, class: u8) -> bool {
+    CLASS[b as usize] & class != 0
+}
+
+/// Appends the candidates of `data` that intersect `want` to `out`, in no particular order.
+pub fn candidates(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
+    base64_and_hex(data, want, out);
+    percent(data, want, out);
+    escapes(data, want, out);
+}
+
+/// Runs of the base64 alphabets: probing every `MIN_BASE64`th byte finds every run at least
+/// that long (a run that long covers a probe), and each run is walked once.
+fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
+    let any = ALNUM | STD | URL;
+    let mut probe = want.start;
+    while probe < data.len().min(want.end + MIN_BASE64) {
+        // A run of MIN_BASE64 or more holding `probe` also holds `probe - half` or
+        // `probe + half`: when neither is in the alphabet the run is short, and is not walked.
+        let half = MIN_BASE64 / 2;
+        let short =
+            probe >= half && probe + half < data.len() && !is(data[probe - half], any) && !is(data[probe + half], any);
+        if short || !is(data[probe], any) {
+            probe += MIN_BASE64;
+            continue;
+        }
+        let start = data[..probe].iter().rposition(|&b| !is(b, any)).map_or(0, |p| p + 1);
+        let end = data[probe..].iter().position(|&b| !is(b, any)).map_or(data.len(), |p| probe + p);
+        probe = end + MIN_BASE64;
+        if end - start >= MIN_BASE64 && start < want.end && end > want.start {
+            classify(data, start..end, out);
+        }
+    }
+}
+
+/// Splits one run of the union alphabet into hex and base64 candidates.
+fn classify(data: &[u8], run: Range<usize>, out: &mut Vec<Candidate>) {
+    let bytes = &data[run.clone()];
+    let (mut std, mut url, mut hex_or_dash) = (false, false, true);
+    for &b in bytes {
+        let c = CLASS[b as usize];
+        std |= c & STD != 0;
+        url |= c & URL != 0;
+        hex_or_dash &= c & HEXDIGIT != 0 || b == b'-';
+    }
+    if bytes.len() >= MIN_HEX {
+        hex_runs(bytes, run.start, out);
+    }
+    if hex_or_dash {
+        // Hex digits (and dashes) only: a hash, a UUID, an id or a number, never worth a
+        // base64 reading.
+        return;
+    }
+    let padded = |end: usize| end + data[end..].iter().take(2).take_while(|&&b| b == b'=').count();
+    let mut split = |kind: Kind, separators: u8| {
+        let mut from = run.start;
+        for piece in bytes.split(|&b| is(b, separators)) {
+            let to = from + piece.len();
+            if piece.len() >= MIN_BASE64 {
+                let end = if to == run.end { padded(to) } else { to };
+                out.push(Candidate { kind, span: from..end });
+            }
+            from = to + 1;
+        }
+    };
+    match (std, url) {
+        (_, false) => split(Kind::Base64, 0),
+        (false, true) => split(Kind::Base64Url, 0),
+        (true, true) => {
+            split(Kind::Base64, URL);
+            split(Kind::Base64Url, STD);
+        }
+    }
+}
+
+/// The hex sub-runs of at least [`MIN_HEX`] digits in `bytes` (which starts at `at`),
+/// trimmed to an even length.
+fn hex_runs(bytes: &[u8], at: usize, out: &mut Vec<Candidate>) {
+    let mut from = 0;
+    for piece in bytes.split(|&b| !is(b, HEXDIGIT)) {
+        if piece.len() >= MIN_HEX {
+            let start = at + from;
+            out.push(Candidate { kind: Kind::Hex, span: start..start + piece.len() / 2 * 2 });
+        }
+        from += piece.len() + 1;
+    }
+}
+
+/// Runs of URL characters holding at least one `%XX`.
+fn percent(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
+    let mut at = want.start;
+    while let Some(p) = memchr::memchr(b'%', &data[at..]).map(|p| at + p) {
+        if p >= want.end {
+            break;
+        }
+        if !is_percent_escape(&data[p..]) {
+            at = p + 1;
+            continue;
+        }
+        let lo = p.saturating_sub(MAX_ESCAPED_SPAN / 2);
+        let start = data[lo..p].iter().rposition(|&b| !is(b, URLISH)).map_or(lo, |q| lo + q + 1);
+        let hi = (start + MAX_ESCAPED_SPAN).min(data.len());
+        let end = data[p..hi].iter().position(|&b| !is(b, URLISH)).map_or(hi, |q| p + q);
+        out.push(Candidate { kind: Kind::Percent, span: start..end });
+        at = end.max(p + 1);
+    }
+}
+
+fn is_percent_escape(s: &[u8]) -> bool {
+    s.len() >= 3 && s[0] == b'%' && is(s[1], HEXDIGIT) && is(s[2], HEXDIGIT)
+}
+
+/// Lines (at most [`MAX_ESCAPED_SPAN`] bytes of one) holding a `\uXXXX` or `\xXX` escape.
+fn escapes(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
+    let mut at = want.start;
+    while let Some(p) = memchr::memchr(b'\\', &data[at..]).map(|p| at + p) {
+        if p >= want.end {
+            break;
+        }
+        if escape_len(&data[p..]).is_none() {
+            // Past the escaped byte (`\\u0041` is not an escape), never past the end.
+            at = (p + 2).min(data.len());
+            continue;
+        }
+        let lo = p.saturating_sub(MAX_ESCAPED_SPAN / 2);
+        let start = memchr::memrchr(b'\n', &data[lo..p]).map_or(lo, |q| lo + q + 1).max(at);
+        let hi = (start + MAX_ESCAPED_SPAN).min(data.len());
+        let end = memchr::memchr(b'\n', &data[p..hi]).map_or(hi, |q| p + q);
+        out.push(Candidate { kind: Kind::Escape, span: start..end });
+        at = end.max(p + 1);
+    }
+}
+
+/// Length of the `\uXXXX` or `\xXX` escape at the start of `s`, if there is one.
+fn escape_len(s: &[u8]) -> Option<usize> {
+    let hex = |r: Range<usize>| s.get(r).is_some_and(|h| h.iter().all(|&b| is(b, HEXDIGIT)));
+    match s.get(1) {
+        Some(b'u') if hex(2..6) => Some(6),
+        Some(b'x') if hex(2..4) => Some(4),
+        _ => None,
+    }
+}
+
+const INVALID: u8 = 0xff;
+
+const fn sextets() -> [u8; 256] {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    while i < alphabet.len() {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+}
+
+static SEXTET: [u8; 256] = sextets();
+
+fn nibble(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => b - b'0',
+        b'a'..=b'f' => b - b'a' + 10,
+        b'A'..=b'F' => b - b'A' + 10,
+        _ => 0,
+    }
+}
+
+/// Appends the decoding of `enc` (a candidate of `kind`, possibly cut anywhere) to `out`.
+/// Base64 padding and a trailing partial unit are ignored; bytes outside the alphabet
+/// (never in a candidate) decode as zero bits.
+pub fn decode(kind: Kind, enc: &[u8], out: &mut Vec<u8>) {
+    match kind {
+        Kind::Base64 | Kind::Base64Url => {
+            let body = &enc[..enc.iter().position(|&b| b == b'=').unwrap_or(enc.len())];
+            out.reserve(body.len() / 4 * 3 + 2);
+            let mut quads = body.chunks_exact(4);
+            for q in &mut quads {
+                let v = q.iter().fold(0u32, |acc, &b| acc << 6 | u32::from(SEXTET[b as usize] & 63));
+                out.extend_from_slice(&v.to_be_bytes()[1..]);
+            }
+            let rest = quads.remainder();
+            if rest.len() >= 2 {
+                let v = rest.iter().fold(0u32, |acc, &b| acc << 6 | u32::from(SEXTET[b as usize] & 63));
+                let v = v << (6 * (4 - rest.len()));
+                out.extend_from_slice(&v.to_be_bytes()[1..rest.len()]);
+            }
+        }
+        Kind::Hex => out.extend(enc.chunks_exact(2).map(|p| nibble(p[0]) << 4 | nibble(p[1]))),
+        Kind::Percent | Kind::Escape => {
+            let mut at = 0;
+            while at < enc.len() {
+                let (used, unit) = step(kind, &enc[at..]);
+                out.extend_from_slice(unit.bytes());
+                at += used;
+            }
+        }
+    }
+}
+
+/// Encoded bytes that decode to at least `decoded` bytes (or all there are).
+pub fn encoded_len(kind: Kind, decoded: usize) -> usize {
+    match kind {
+        Kind::Base64 | Kind::Base64Url => decoded.div_ceil(3) * 4,
+        Kind::Hex => 2 * decoded,
+        // `\u0041` is the longest unit per decoded byte (6 encoded bytes for 1).
+        Kind::Percent | Kind::Escape => 6 * decoded,
+    }
+}
+
+/// Up to four decoded bytes.
+struct Unit {
+    bytes: [u8; 4],
+    len: usize,
+}
+
+impl Unit {
+    fn byte(b: u8) -> Unit {
+        Unit { bytes: [b, 0, 0, 0], len: 1 }
+    }
+    fn char(c: char) -> Unit {
+        let mut bytes = [0; 4];
+        let len = c.encode_utf8(&mut bytes).len();
+        Unit { bytes, len }
+    }
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Decodes the unit at the start of `s` (percent or escape): bytes used, bytes produced.
+fn step(kind: Kind, s: &[u8]) -> (usize, Unit) {
+    let hex = |r: Range<usize>| s[r].iter().fold(0u32, |acc, &b| acc << 4 | u32::from(nibble(b)));
+    match kind {
+        Kind::Percent if is_percent_escape(s) => (3, Unit::byte(hex(1..3) as u8)),
+        Kind::Escape if s[0] == b'\\' => match (escape_len(s), s.get(1)) {
+            (Some(6), _) => {
+                let high = hex(2..6);
+                if (0xd800..0xdc00).contains(&high) && s.get(6) == Some(&b'\\') && escape_len(&s[6..]) == Some(6) {
+                    let low = s[8..12].iter().fold(0u32, |acc, &b| acc << 4 | u32::from(nibble(b)));
+                    if (0xdc00..0xe000).contains(&low) {
+                        let c = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+                        return (12, Unit::char(char::from_u32(c).unwrap_or('\u{fffd}')));
+                    }
+                }
+                (6, Unit::char(char::from_u32(high).unwrap_or('\u{fffd}')))
+            }
+            (Some(_), _) => (4, Unit::char(char::from(hex(2..4) as u8))),
+            (None, Some(&c @ (b'"' | b'\\' | b'/'))) => (2, Unit::byte(c)),
+            _ => (1, Unit::byte(s[0])),
+        },
+        _ => (1, Unit::byte(s[0])),
+    }
+}
+
+/// The encoded bytes (a range of `enc`) that decode to the bytes `decoded` of its decoding.
+pub fn encoded_range(kind: Kind, enc: &[u8], decoded: Range<usize>) -> Range<usize> {
+    // Byte i of a base64 quantum starts in character i and ends in character i + 1.
+    let b64 = |i: usize| 4 * (i / 3) + i % 3;
+    let clamp = |r: Range<usize>| r.start.min(enc.len())..r.end.min(enc.len());
+    match kind {
+        Kind::Base64 | Kind::Base64Url if decoded.is_empty() => clamp(b64(decoded.start)..b64(decoded.start)),
+        Kind::Base64 | Kind::Base64Url => clamp(b64(decoded.start)..b64(decoded.end - 1) + 2),
+        Kind::Hex => clamp(2 * decoded.start..2 * decoded.end),
+        Kind::Percent | Kind::Escape => {
+            let (mut at, mut produced, mut start) = (0, 0, None);
+            while at < enc.len() && produced < decoded.end {
+                let (used, unit) = step(kind, &enc[at..]);
+                if start.is_none() && produced + unit.len > decoded.start {
+                    start = Some(at);
+                }
+                at += used;
+                produced += unit.len;
+            }
+            start.unwrap_or(at)..at
+        }
+    }
+}
+
+/// A cheap first look at a candidate: at least 9 of the first 12 decoded bytes (16 base64
+/// characters) are printable ASCII or whitespace. Random bytes pass about once in 250.
+pub fn may_be_text(kind: Kind, enc: &[u8]) -> bool {
+    let is_ok = |b: u8| usize::from((0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'));
+    let (mut good, mut total) = (0, 0);
+    match kind {
+        Kind::Base64 | Kind::Base64Url => {
+            for q in enc.chunks_exact(4).take(4) {
+                let v = q.iter().fold(0u32, |acc, &b| acc << 6 | u32::from(SEXTET[b as usize] & 63));
+                good += v.to_be_bytes()[1..].iter().map(|&b| is_ok(b)).sum::<usize>();
+                total += 3;
+            }
+        }
+        Kind::Hex => {
+            for p in enc.chunks_exact(2).take(12) {
+                good += is_ok(nibble(p[0]) << 4 | nibble(p[1]));
+                total += 1;
+            }
+        }
+        Kind::Percent | Kind::Escape => return true,
+    }
+    good * 4 >= total * 3
+}
+
+/// True when `bytes` look like text: at most one in ten is neither printable ASCII,
+/// whitespace, nor part of a valid UTF-8 sequence. Random bytes (a key, a hash, compressed
+/// data) almost never pass.
+pub fn is_text(bytes: &[u8]) -> bool {
+    let mut bad = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r') {
+            i += 1;
+            continue;
+        }
+        let width = match b {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => 0,
+        };
+        // Lead byte then continuation bytes (overlong and surrogate forms pass: close enough).
+        if width > 0 && bytes.get(i + 1..i + width).is_some_and(|s| s.iter().all(|&c| c & 0xc0 == 0x80)) {
+            i += width;
+        } else {
+            bad += 1;
+            i += 1;
+        }
+    }
+    bad * 10 <= bytes.len()
+}
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

@@ -1,0 +1,153 @@
+use super::*;
+
+/// Standard base64 with padding, written independently of the decoder under test.
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in bytes.chunks(3) {
+        let n = c.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            s.push(if i <= c.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    s
+}
+
+fn found(data: &[u8]) -> Vec<(Kind, String)> {
+    let mut out = Vec::new();
+    candidates(data, &(0..data.len()), &mut out);
+    out.sort_by_key(|c| (c.span.start, c.kind));
+    out.into_iter().map(|c| (c.kind, String::from_utf8_lossy(&data[c.span]).into_owned())).collect()
+}
+
+fn decoded(kind: Kind, enc: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    decode(kind, enc, &mut out);
+    out
+}
+
+#[test]
+fn finds_base64_runs_by_alphabet_and_hex_runs() {
+    let std = b64(b"some text, long enough to encode?>");
+    let url = std.replace('+', "-").replace('/', "_");
+    let hex = "68656c6c6f2c20776f726c6421212121";
+    let data = format!("a={std} b=\"{url}\" short=YWJjZA== id={hex} path=/usr/lib/x");
+    let got = found(data.as_bytes());
+    assert_eq!(
+        got,
+        vec![(Kind::Base64, std.clone()), (Kind::Base64Url, url.clone()), (Kind::Hex, hex.to_string()),],
+        "{data}"
+    );
+    // A run mixing both alphabets is split into the pieces of each.
+    let mixed = "abcdefghijklmnopqrstuv+wxyzabcdefghijklmnopqrst_ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let got = found(mixed.as_bytes());
+    assert!(got.contains(&(Kind::Base64, "abcdefghijklmnopqrstuv+wxyzabcdefghijklmnopqrst".into())), "{got:?}");
+    assert!(got.contains(&(Kind::Base64, "ABCDEFGHIJKLMNOPQRSTUVWXYZ".into())), "{got:?}");
+    assert!(got.contains(&(Kind::Base64Url, "wxyzabcdefghijklmnopqrst_ABCDEFGHIJKLMNOPQRSTUVWXYZ".into())), "{got:?}");
+}
+
+#[test]
+fn probing_finds_runs_at_every_offset_and_respects_want() {
+    let run = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY";
+    for pad in 0..45 {
+        let data = format!("{}{run}{}", ". ".repeat(pad), " .".repeat(7));
+        let got = found(data.as_bytes());
+        assert_eq!(got, vec![(Kind::Base64, run.to_string())], "pad {pad}");
+        let mut out = Vec::new();
+        let at = 2 * pad;
+        candidates(data.as_bytes(), &(at + run.len()..data.len()), &mut out);
+        assert!(out.is_empty(), "a run before `want` is not a candidate: {out:?}");
+        candidates(data.as_bytes(), &(at + 5..at + 6), &mut out);
+        assert_eq!(out.len(), 1, "a run intersecting `want` is");
+    }
+}
+
+#[test]
+fn percent_and_escape_spans() {
+    let data = b"x GET /a?q=p%40ss%2Fword&b=1 HTTP/1.1\n{\"k\": \"\\u0067hp_x\\u0041\"}\nplain \\n line\n";
+    let got = found(data);
+    assert_eq!(
+        got,
+        vec![
+            (Kind::Percent, "/a?q=p%40ss%2Fword&b=1".into()),
+            (Kind::Escape, "{\"k\": \"\\u0067hp_x\\u0041\"}".into()),
+        ]
+    );
+}
+
+#[test]
+fn buffers_ending_in_a_partial_escape_do_not_panic() {
+    for data in [&b"\\"[..], b"ab\\", b"x\\u00", b"%", b"a%4", b"\\x4"] {
+        let mut out = Vec::new();
+        candidates(data, &(0..data.len()), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        for kind in [Kind::Percent, Kind::Escape] {
+            let mut dec = Vec::new();
+            decode(kind, data, &mut dec);
+            assert_eq!(dec, data);
+        }
+    }
+}
+
+#[test]
+fn decoders_round_trip_every_alignment() {
+    let text = b"The quick brown fox jumps over the lazy dog 0123456789!";
+    for cut in 0..4 {
+        let enc = b64(&text[cut..]);
+        assert_eq!(decoded(Kind::Base64, enc.as_bytes()), &text[cut..]);
+        let url = enc.trim_end_matches('=').replace('+', "-").replace('/', "_");
+        assert_eq!(decoded(Kind::Base64Url, url.as_bytes()), &text[cut..]);
+    }
+    assert_eq!(decoded(Kind::Hex, b"414243"), b"ABC");
+    assert_eq!(decoded(Kind::Hex, b"4a4B"), b"JK");
+    assert_eq!(decoded(Kind::Percent, b"a%2Fb%zz%4"), b"a/b%zz%4");
+    assert_eq!(
+        decoded(Kind::Escape, br#"\u0041\x42\"\\\/\n\ud83d\ude00\u00e9"#),
+        "AB\"\\/\\n\u{1f600}\u{e9}".as_bytes()
+    );
+    assert_eq!(decoded(Kind::Escape, br"\ud83d alone"), "\u{fffd} alone".as_bytes());
+}
+
+#[test]
+fn encoded_range_maps_decoded_bytes_exactly() {
+    let text = b"0123456789abcdefghij";
+    let enc = b64(text);
+    for start in 0..text.len() {
+        for end in start + 1..=text.len() {
+            let r = encoded_range(Kind::Base64, enc.as_bytes(), start..end);
+            // The encoded range decodes (with its alignment) to a superset of the bytes, and
+            // is the smallest such.
+            assert_eq!(r.start, 4 * (start / 3) + start % 3);
+            assert!(r.end <= enc.trim_end_matches('=').len(), "{start}..{end} → {r:?}");
+            let whole = decoded(Kind::Base64, &enc.as_bytes()[..r.end]);
+            assert!(whole.len() >= end, "{start}..{end} → {r:?}");
+        }
+    }
+    assert_eq!(encoded_range(Kind::Hex, b"41424344", 1..3), 2..6);
+    let pct = b"a%2Fb%2Fc";
+    assert_eq!(encoded_range(Kind::Percent, pct, 1..4), 1..8);
+    let esc = br"x\u0041\ud83d\ude00y";
+    assert_eq!(encoded_range(Kind::Escape, esc, 1..2), 1..7);
+    // The emoji (4 UTF-8 bytes) comes from one surrogate pair: any of its bytes maps to both.
+    assert_eq!(encoded_range(Kind::Escape, esc, 3..4), 7..19);
+    assert_eq!(encoded_range(Kind::Escape, esc, 2..7), 7..20);
+}
+
+#[test]
+fn text_test_passes_text_and_fails_random_bytes() {
+    assert!(is_text(b"hello, world\n\ttabs"));
+    assert!(is_text("caf\u{e9} na\u{ef}ve \u{1f600}".as_bytes()));
+    assert!(!is_text(&[0x8f, 0x12, 0xff, 0x00, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46]));
+    // xorshift bytes: never text.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let random: Vec<u8> = (0..4800)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    assert!(random.chunks(48).all(|c| !is_text(c)));
+    assert!(random.chunks(15).filter(|c| is_text(c)).count() <= 1);
+}
