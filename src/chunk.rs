@@ -249,6 +249,19 @@ pub struct Chunk {
     pub content: Content,
 }
 
+impl Chunk {
+    /// Where `data[at]` is in the input: its offset, 1-based line and 1-based byte column.
+    /// (Side passes that rescan transformed bytes — UTF-16, decoding — map findings back here.)
+    pub fn position(&self, at: usize) -> (u64, u64, u64) {
+        let line_begin = match memchr::memrchr(b'\n', &self.data[..at]) {
+            Some(nl) => self.offset + nl as u64 + 1,
+            None => self.line_start,
+        };
+        let offset = self.offset + at as u64;
+        (offset, self.line + count_lines(&self.data[..at]), offset - line_begin + 1)
+    }
+}
+
 impl fmt::Debug for Chunk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the bytes: they may hold a secret.

@@ -269,14 +269,7 @@ impl Pass<'_> {
 /// columns (bytes of the original line, 1-based) of the encoded span, and the encoding.
 fn relocate(chunk: &Chunk, d: Decoded) -> Finding {
     let Decoded { finding: mut f, span, kinds } = d;
-    let at = span.start;
-    let line_begin = match memchr::memrchr(b'\n', &chunk.data[..at]) {
-        Some(nl) => chunk.offset + nl as u64 + 1,
-        None => chunk.line_start,
-    };
-    f.offset = chunk.offset + at as u64;
-    f.line = chunk.line + count_lines(&chunk.data[..at]);
-    f.column = f.offset - line_begin + 1;
+    (f.offset, f.line, f.column) = chunk.position(span.start);
     f.end_line = f.line + count_lines(&chunk.data[span.clone()]);
     f.end_column = match memchr::memrchr(b'\n', &chunk.data[span.clone()]) {
         Some(nl) => (span.len() - nl) as u64,

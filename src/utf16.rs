@@ -8,7 +8,7 @@
 //! Only runs whose first code unit lies in the chunk's owned range are reported, so
 //! overlapping chunks do not report a run twice. Depends on `chunk`, `matcher`, `finding`.
 
-use crate::chunk::{count_lines, Chunk};
+use crate::chunk::Chunk;
 use crate::finding::Finding;
 use crate::matcher::{Matcher, Suppressed};
 use std::ops::Range;
@@ -186,14 +186,7 @@ fn owned_chars(owned: &Range<usize>, start: usize, len: usize) -> Range<usize> {
 /// (columns in bytes of the original line, 1-based).
 fn relocate(chunk: &Chunk, run: &Run, mut f: Finding) -> Finding {
     let index = f.offset as usize;
-    let at = run.start + 2 * index;
-    let line_begin = match memchr::memrchr(b'\n', &chunk.data[..at]) {
-        Some(nl) => chunk.offset + nl as u64 + 1,
-        None => chunk.line_start,
-    };
-    f.offset = chunk.offset + at as u64;
-    f.line = chunk.line + count_lines(&chunk.data[..at]);
-    f.column = f.offset - line_begin + 1;
+    (f.offset, f.line, f.column) = chunk.position(run.start + 2 * index);
     f.end_line = f.line;
     f.end_column = f.column + 2 * f.secret.len() as u64;
     f.encoding = Some(run.order.name());
