@@ -374,13 +374,7 @@ fn watch(args: WatchArgs) -> Result<u8> {
     }
     let follow = crate::source::log::FollowOptions { from_start: args.from_start };
     let scan = args.scan;
-    let walk = |threads, exclude| crate::source::fs::WalkOptions {
-        gitignore: scan.gitignore,
-        follow: scan.follow,
-        max_file_size: scan.max_file_size,
-        threads,
-        exclude,
-    };
+    let walk = |threads, exclude| plain_walk(&scan, threads, exclude);
     let paths = scan.paths.clone();
     run(&scan.common, Purpose::Watch { exec: args.exec }, |_, _| Ok(vec![Input::Follow(paths, follow)]), walk)
 }
@@ -442,14 +436,7 @@ fn plain_walk(args: &ScanArgs, threads: usize, exclude: Exclude) -> crate::sourc
 }
 
 fn scan(args: ScanArgs, purpose: Purpose) -> Result<u8> {
-    let walk = |threads, exclude| crate::source::fs::WalkOptions {
-        gitignore: args.gitignore,
-        follow: args.follow,
-        max_file_size: args.max_file_size,
-        threads,
-        exclude,
-    };
-    run(&args.common, purpose, |_, _| Ok(inputs(&args.paths)), walk)
+    run(&args.common, purpose, |_, _| Ok(inputs(&args.paths)), |threads, exclude| plain_walk(&args, threads, exclude))
 }
 
 fn git_command(args: GitArgs) -> Result<u8> {
