@@ -339,9 +339,8 @@ struct KeywordDfa {
     /// Row stride (a power of two ≥ the class count).
     stride: usize,
     /// `state * stride + class` → next state's row offset, `MATCH` set if it is a match state.
+    /// The start state is row 0.
     table: Vec<u32>,
-    /// Row offset of the start state.
-    start: u32,
     /// State index → the keywords (pattern index, length) ending there.
     matches: Vec<Vec<(usize, usize)>>,
     /// The longest keyword's length.
@@ -370,14 +369,7 @@ impl KeywordDfa {
         let mut index: std::collections::HashMap<aho_corasick::automaton::StateID, usize> = Default::default();
         let mut order = Vec::new();
         let Ok(start) = dfa.start_state(AcAnchored::No) else {
-            return KeywordDfa {
-                classes,
-                stride,
-                table: vec![0; stride],
-                start: 0,
-                matches: vec![Vec::new()],
-                longest: 0,
-            };
+            return KeywordDfa { classes, stride, table: vec![0; stride], matches: vec![Vec::new()], longest: 0 };
         };
         index.insert(start, 0);
         order.push(start);
@@ -410,7 +402,7 @@ impl KeywordDfa {
             i += 1;
         }
         let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        KeywordDfa { classes, stride, table, start: 0, matches, longest }
+        KeywordDfa { classes, stride, table, matches, longest }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
@@ -424,7 +416,7 @@ impl KeywordDfa {
         let (table, classes) = (self.table.as_slice(), &self.classes);
         let quarter = data.len() / N;
         if quarter < 2 * self.longest.max(1) {
-            let mut state = self.start as usize;
+            let mut state = 0;
             for (i, &byte) in data.iter().enumerate() {
                 let next = table[state + usize::from(classes[usize::from(byte)])];
                 state = (next & !MATCH) as usize;
@@ -437,7 +429,7 @@ impl KeywordDfa {
         let bounds = [0, quarter, 2 * quarter, 3 * quarter, data.len()];
         let from: [usize; N] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
         let common = (0..N).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0);
-        let mut states = [self.start as usize; N];
+        let mut states = [0usize; N];
         let mut step = |k: usize, i: usize, state: &mut usize| {
             let next = table[*state + usize::from(classes[usize::from(data[i])])];
             *state = (next & !MATCH) as usize;
