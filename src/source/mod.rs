@@ -100,19 +100,14 @@ impl Context<'_> {
         }
     }
 
-    /// Chunks plain content, counting it.
+    /// Chunks plain content, counting it as one input read.
     fn leaf(&self, origin: &Arc<Origin>, reader: &mut dyn Read, content: Option<Content>) -> Result<(), Halt> {
-        let emit = &mut |chunk| !self.is_stopping() && (self.push)(chunk);
-        match self.chunker.run_as(origin, reader, content, emit) {
-            Ok(n) => {
-                self.tally.bytes.fetch_add(n, Ordering::Relaxed);
-                if !self.is_stopping() {
-                    self.tally.files.fetch_add(1, Ordering::Relaxed);
-                }
+        match self.stream(origin, reader, content) {
+            Ok(_) => {
+                self.count_file();
                 Ok(())
             }
             Err(failure) => {
-                self.tally.bytes.fetch_add(failure.offset, Ordering::Relaxed);
                 archive::report_failure(origin, &failure.error, failure.offset);
                 Err(Halt)
             }
@@ -135,7 +130,18 @@ impl Context<'_> {
     /// Runs the chunker over `reader` (a part of an input: a core segment), counting bytes
     /// but not files. Returns the bytes read, or where reading failed.
     pub fn read_stream(&self, origin: Arc<Origin>, reader: &mut dyn Read) -> Result<u64, ReadFailure> {
-        let result = self.chunker.run(&origin, reader, &mut |chunk| !self.is_stopping() && (self.push)(chunk));
+        self.stream(&origin, reader, None)
+    }
+
+    /// The chunker over `reader`, bytes counted (also those read before a failure).
+    fn stream(
+        &self,
+        origin: &Arc<Origin>,
+        reader: &mut dyn Read,
+        content: Option<Content>,
+    ) -> Result<u64, ReadFailure> {
+        let result =
+            self.chunker.run_as(origin, reader, content, &mut |chunk| !self.is_stopping() && (self.push)(chunk));
         let n = match &result {
             Ok(n) => *n,
             Err(failure) => failure.offset,
