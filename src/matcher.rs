@@ -329,18 +329,21 @@ impl Matcher {
 }
 
 /// The keyword automaton as a flat transition table: one load for the byte's class and one for
-/// the next state per input byte, and a flag bit on match states. Derived once from the
-/// Aho-Corasick DFA (case-insensitive, every overlapping match). The keyword scan is the one
-/// pass over all input and a DFA walk is bound by the latency of each dependent load, so
-/// [`KeywordDfa::hits`] walks four quarters of a chunk at once (2.5× the crate's own search).
+/// the next state per input byte. Derived once from the Aho-Corasick DFA (case-insensitive,
+/// every overlapping match). The keyword scan is the one pass over all input and a DFA walk is
+/// bound by the latency of each dependent load, so [`KeywordDfa::hits`] walks [`LANES`] slices
+/// of a chunk at once, and only notes whether a block of bytes reached a match state (an OR per
+/// byte); the rare block that did is walked again to report its keywords.
 struct KeywordDfa {
     /// Byte → class: one per byte occurring in a keyword (both cases share one), 0 for the rest.
     classes: [u8; 256],
+    /// `state row offset + class` → next state's row offset, `MATCH` set if it is a match
+    /// state. The start state is row 0. The length is a power of two (`mask + 1`), so a masked
+    /// index needs no bounds check, and the mask drops `MATCH`.
+    table: Vec<u32>,
+    mask: usize,
     /// Row stride (a power of two ≥ the class count).
     stride: usize,
-    /// `state * stride + class` → next state's row offset, `MATCH` set if it is a match state.
-    /// The start state is row 0.
-    table: Vec<u32>,
     /// State index → the keywords (pattern index, length) ending there.
     matches: Vec<Vec<(usize, usize)>>,
     /// The longest keyword's length.
@@ -348,6 +351,10 @@ struct KeywordDfa {
 }
 
 const MATCH: u32 = 1 << 31;
+/// Slices of a chunk walked at once by [`KeywordDfa::hits`].
+const LANES: usize = 4;
+/// Bytes per lane between two checks for a match state.
+const BLOCK: usize = 32;
 
 impl KeywordDfa {
     fn new(dfa: &DFA, patterns: &[Vec<u8>]) -> KeywordDfa {
@@ -366,93 +373,123 @@ impl KeywordDfa {
             reps[0] = other;
         }
         let stride = reps.len().next_power_of_two();
-        let mut index: std::collections::HashMap<aho_corasick::automaton::StateID, usize> = Default::default();
-        let mut order = Vec::new();
+        let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
         let Ok(start) = dfa.start_state(AcAnchored::No) else {
-            return KeywordDfa { classes, stride, table: vec![0; stride], matches: vec![Vec::new()], longest: 0 };
+            return KeywordDfa {
+                classes,
+                table: vec![0; stride],
+                mask: stride - 1,
+                stride,
+                matches: vec![Vec::new()],
+                longest: 0,
+            };
         };
-        index.insert(start, 0);
-        order.push(start);
-        let mut table = Vec::new();
-        let mut matches = Vec::new();
+        // Every state reachable from the start, breadth first (the hot states come first).
+        let mut order = vec![start];
+        let mut index: std::collections::HashMap<aho_corasick::automaton::StateID, usize> = [(start, 0)].into();
         let mut i = 0;
         while i < order.len() {
-            let sid = order[i];
-            let found = if dfa.is_match(sid) {
-                (0..dfa.match_len(sid))
+            for &byte in &reps {
+                let next = dfa.next_state(AcAnchored::No, order[i], byte);
+                index.entry(next).or_insert_with(|| {
+                    order.push(next);
+                    order.len() - 1
+                });
+            }
+            i += 1;
+        }
+        let len = (order.len() * stride).next_power_of_two();
+        assert!(len <= MATCH as usize, "keyword automaton too large");
+        let mut table = vec![0u32; len];
+        for (n, &sid) in order.iter().enumerate() {
+            for (class, &byte) in reps.iter().enumerate() {
+                let next = dfa.next_state(AcAnchored::No, sid, byte);
+                table[n * stride + class] = (index[&next] * stride) as u32 | if dfa.is_match(next) { MATCH } else { 0 };
+            }
+        }
+        let matches = order
+            .iter()
+            .map(|&sid| {
+                (0..if dfa.is_match(sid) { dfa.match_len(sid) } else { 0 })
                     .map(|k| {
                         let p = dfa.match_pattern(sid, k);
                         (p.as_usize(), dfa.pattern_len(p))
                     })
                     .collect()
-            } else {
-                Vec::new()
-            };
-            matches.push(found);
-            let row = table.len();
-            table.resize(row + stride, 0);
-            for (class, &byte) in reps.iter().enumerate() {
-                let next = dfa.next_state(AcAnchored::No, sid, byte);
-                let n = *index.entry(next).or_insert_with(|| {
-                    order.push(next);
-                    order.len() - 1
-                });
-                table[row + class] = (n * stride) as u32 | if dfa.is_match(next) { MATCH } else { 0 };
-            }
-            i += 1;
-        }
-        let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        KeywordDfa { classes, stride, table, matches, longest }
+            })
+            .collect();
+        KeywordDfa { classes, table, mask: len - 1, stride, matches, longest }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
     /// overlapping ones included, in no particular order.
     ///
-    /// Stream `k` reports the keywords ending in `(bounds[k], bounds[k + 1]]` and starts walking
-    /// `longest - 1` bytes before its quarter so a keyword straddling a boundary is seen whole
-    /// (by the stream it ends in, and only by it).
+    /// Lane `k` reports the keywords ending in `(bounds[k], bounds[k + 1]]` and starts walking
+    /// `longest - 1` bytes before its slice so a keyword straddling a boundary is seen whole
+    /// (by the lane it ends in, and only by it).
     fn hits(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        const N: usize = 4;
-        let (table, classes) = (self.table.as_slice(), &self.classes);
-        let quarter = data.len() / N;
-        if quarter < 2 * self.longest.max(1) {
-            let mut state = 0;
-            for (i, &byte) in data.iter().enumerate() {
-                let next = table[state + usize::from(classes[usize::from(byte)])];
-                state = (next & !MATCH) as usize;
-                if next & MATCH != 0 {
-                    self.report(state, i + 1, &mut hit);
-                }
-            }
+        let part = data.len() / LANES;
+        if part < 2 * self.longest.max(BLOCK) {
+            self.walk(data, 0, 0, 0, &mut hit);
             return;
         }
-        let bounds = [0, quarter, 2 * quarter, 3 * quarter, data.len()];
-        let from: [usize; N] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
-        let common = (0..N).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0);
-        let mut states = [0usize; N];
-        let mut step = |k: usize, i: usize, state: &mut usize| {
-            let next = table[*state + usize::from(classes[usize::from(data[i])])];
-            *state = (next & !MATCH) as usize;
-            if next & MATCH != 0 && i + 1 > bounds[k] {
-                self.report(*state, i + 1, &mut hit);
+        let bounds: [usize; LANES + 1] = std::array::from_fn(|k| if k == LANES { data.len() } else { k * part });
+        let from: [usize; LANES] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
+        let blocks = (0..LANES).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0) / BLOCK;
+        let table = &self.table[..=self.mask];
+        let mut states = [0u32; LANES];
+        for b in 0..blocks {
+            let at = b * BLOCK;
+            let lanes: [&[u8; BLOCK]; LANES] = std::array::from_fn(|k| {
+                data[from[k] + at..from[k] + at + BLOCK].try_into().expect("a block is BLOCK bytes")
+            });
+            let before = states;
+            let mut seen = [0u32; LANES];
+            // Byte `i` of every lane, then byte `i + 1`: the lanes' loads overlap.
+            #[allow(clippy::needless_range_loop)]
+            for i in 0..BLOCK {
+                for k in 0..LANES {
+                    let class = u32::from(self.classes[usize::from(lanes[k][i])]);
+                    states[k] = table[(states[k] + class) as usize & self.mask];
+                    seen[k] |= states[k];
+                }
             }
-        };
-        for j in 0..common {
-            for (k, state) in states.iter_mut().enumerate() {
-                step(k, from[k] + j, state);
+            if seen.iter().fold(0, |a, s| a | s) & MATCH != 0 {
+                // A lane reached a match state in this block: walk its block again, reporting.
+                for k in (0..LANES).filter(|&k| seen[k] & MATCH != 0) {
+                    let lane = &data[..from[k] + at + BLOCK];
+                    self.walk(lane, from[k] + at, before[k], bounds[k], &mut hit);
+                }
             }
         }
-        for (k, state) in states.iter_mut().enumerate() {
-            for i in from[k] + common..bounds[k + 1] {
-                step(k, i, state);
+        for k in 0..LANES {
+            let tail = from[k] + blocks * BLOCK;
+            self.walk(&data[..bounds[k + 1]], tail, states[k], bounds[k], &mut hit);
+        }
+    }
+
+    /// Walks `data[from..]` from `state`, reporting the keywords that end after `report_after`.
+    fn walk(
+        &self,
+        data: &[u8],
+        from: usize,
+        mut state: u32,
+        report_after: usize,
+        hit: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let table = &self.table[..=self.mask];
+        for (i, &byte) in data.iter().enumerate().skip(from) {
+            state = table[(state + u32::from(self.classes[usize::from(byte)])) as usize & self.mask];
+            if state & MATCH != 0 && i + 1 > report_after {
+                self.report(state, i + 1, hit);
             }
         }
     }
 
     /// Reports the keywords of the match state at row offset `state`, ending at `end`.
     #[cold]
-    fn report(&self, state: usize, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
-        for &(pattern, len) in &self.matches[state / self.stride] {
+    fn report(&self, state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
+        for &(pattern, len) in &self.matches[(state & !MATCH) as usize / self.stride] {
             hit(pattern, end - len, end);
         }
     }
@@ -798,7 +835,7 @@ mod tests {
         let kd = KeywordDfa::new(&dfa, &patterns);
         // Keywords everywhere, in both cases, and straddling each quarter boundary of every length.
         let mut seed = 7u64;
-        for len in [0usize, 5, 63, 64, 65, 1000, 4099] {
+        for len in [0usize, 5, 63, 64, 65, 1000, 4099, 20_000, 100_003] {
             let mut data: Vec<u8> = (0..len)
                 .map(|_| {
                     seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
