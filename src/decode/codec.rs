@@ -70,6 +70,7 @@ const STD: u8 = 2; // + /
 const URL: u8 = 4; // - _
 const HEXDIGIT: u8 = 8;
 const URLISH: u8 = 16; // may appear in a percent-encoded URL or form value
+const HEXDASH: u8 = 32; // a hex digit or `-`
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -87,7 +88,10 @@ const fn classes() -> [u8; 256] {
             v |= URL;
         }
         if c.is_ascii_hexdigit() {
-            v |= HEXDIGIT;
+            v |= HEXDIGIT | HEXDASH;
+        }
+        if c == b'-' {
+            v |= HEXDASH;
         }
         if c > b' ' && c < 0x7f && !matches!(c, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\') {
             v |= URLISH;
@@ -112,7 +116,9 @@ pub fn candidates(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
 }
 
 /// Runs of the base64 alphabets: probing every `MIN_BASE64`th byte finds every run at least
-/// that long (a run that long covers a probe), and each run is walked once.
+/// that long (a run that long covers a probe), and each run is walked once, forward, noting
+/// which alphabets it uses; only a run of hex digits and dashes (a hash, a UUID, an id) is
+/// walked again, by `memchr`, to cut it at its dashes.
 fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
     let any = ALNUM | STD | URL;
     let mut probe = want.start;
@@ -127,31 +133,45 @@ fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
             continue;
         }
         let start = data[..probe].iter().rposition(|&b| !is(b, any)).map_or(0, |p| p + 1);
-        let end = data[probe..].iter().position(|&b| !is(b, any)).map_or(data.len(), |p| probe + p);
+        let (mut used, mut hex_or_dash) = (0u8, HEXDASH);
+        let mut end = data.len();
+        for (i, &b) in data.iter().enumerate().skip(start) {
+            let c = CLASS[b as usize];
+            if c & any == 0 {
+                end = i;
+                break;
+            }
+            used |= c;
+            hex_or_dash &= c;
+        }
         probe = end + MIN_BASE64;
-        if end - start >= MIN_BASE64 && start < want.end && end > want.start {
-            classify(data, start..end, out);
+        if end - start >= MIN_BASE64 && start < want.end {
+            classify(data, start..end, used, hex_or_dash != 0, out);
         }
     }
 }
 
-/// Splits one run of the union alphabet into hex and base64 candidates.
-fn classify(data: &[u8], run: Range<usize>, out: &mut Vec<Candidate>) {
+/// Splits one run of the union alphabet (using the classes `used`; `hex_or_dash`: only hex
+/// digits and dashes) into hex and base64 candidates.
+fn classify(data: &[u8], run: Range<usize>, used: u8, hex_or_dash: bool, out: &mut Vec<Candidate>) {
     let bytes = &data[run.clone()];
-    let (mut std, mut url, mut hex_or_dash) = (false, false, true);
-    for &b in bytes {
-        let c = CLASS[b as usize];
-        std |= c & STD != 0;
-        url |= c & URL != 0;
-        hex_or_dash &= c & HEXDIGIT != 0 || b == b'-';
+    if hex_or_dash {
+        // A hash, a UUID, an id or a number: never worth a base64 reading, and its hex
+        // pieces are cut at dashes.
+        if bytes.len() >= MIN_HEX {
+            let mut from = 0;
+            for to in memchr::memchr_iter(b'-', bytes).chain([bytes.len()]) {
+                if to - from >= MIN_HEX {
+                    let start = run.start + from;
+                    out.push(Candidate { kind: Kind::Hex, span: start..start + (to - from) / 2 * 2 });
+                }
+                from = to + 1;
+            }
+        }
+        return;
     }
     if bytes.len() >= MIN_HEX {
         hex_runs(bytes, run.start, out);
-    }
-    if hex_or_dash {
-        // Hex digits (and dashes) only: a hash, a UUID, an id or a number, never worth a
-        // base64 reading.
-        return;
     }
     let padded = |end: usize| end + data[end..].iter().take(2).take_while(|&&b| b == b'=').count();
     let mut split = |kind: Kind, separators: u8| {
@@ -165,7 +185,7 @@ fn classify(data: &[u8], run: Range<usize>, out: &mut Vec<Candidate>) {
             from = to + 1;
         }
     };
-    match (std, url) {
+    match (used & STD != 0, used & URL != 0) {
         (_, false) => split(Kind::Base64, 0),
         (false, true) => split(Kind::Base64Url, 0),
         (true, true) => {
