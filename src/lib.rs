@@ -27,6 +27,7 @@ pub mod matcher;
 pub mod messages;
 pub mod pack;
 pub mod pathrule;
+pub mod reach;
 pub mod redact;
 pub mod report;
 pub mod resolved;

@@ -174,11 +174,11 @@ impl Matcher {
     /// `max_len` of each keyword hit, merged per rule, sorted.
     fn windows(&self, chunk: &Chunk) -> Vec<(u32, Range<usize>)> {
         let data = &chunk.data;
-        let mut raw: Vec<(u32, usize, usize)> = Vec::new();
+        let mut raw: Vec<(u32, Range<usize>)> = Vec::new();
         let applies = |r: u32| chunk.content == Content::Text || self.rules[r as usize].binary;
         for &r in &self.unkeyed {
             if applies(r) {
-                raw.push((r, 0, data.len()));
+                raw.push((r, 0..data.len()));
             }
         }
         if let Some(dfa) = &self.prefilter {
@@ -187,18 +187,17 @@ impl Matcher {
                     if applies(r) {
                         let rule = &self.rules[r as usize];
                         if rule.keyword_scope == KeywordScope::Chunk {
-                            raw.push((r, 0, data.len()));
+                            raw.push((r, 0..data.len()));
                         } else {
-                            let reach = rule.max_len;
-                            raw.push((r, start.saturating_sub(reach), (end + reach).min(data.len())));
+                            raw.push((r, window(rule, data, start, end)));
                         }
                     }
                 }
             });
         }
-        raw.sort_unstable();
+        raw.sort_unstable_by_key(|(r, w)| (*r, w.start, w.end));
         let mut merged: Vec<(u32, Range<usize>)> = Vec::new();
-        for (r, s, e) in raw {
+        for (r, Range { start: s, end: e }) in raw {
             match merged.last_mut() {
                 Some((lr, range)) if *lr == r && s <= range.end => range.end = range.end.max(e),
                 _ => merged.push((r, s..e)),
@@ -493,6 +492,25 @@ impl KeywordDfa {
             hit(pattern, end - len, end);
         }
     }
+}
+
+/// The bytes of `data` a rule's regex runs on for the keyword hit at `start..end`: every match
+/// holding that keyword occurrence fits in it. Within `max_len` either side; within the rule's
+/// reach when its matches hold their keyword; within the keyword's line when they cannot span
+/// lines either.
+fn window(rule: &Rule, data: &[u8], start: usize, end: usize) -> Range<usize> {
+    let (before, after) = match rule.reach {
+        Some(r) => (r.before.min(rule.max_len), r.after.min(rule.max_len)),
+        None => (rule.max_len, rule.max_len),
+    };
+    let lo = start.saturating_sub(before);
+    let hi = (end + after).min(data.len());
+    if rule.reach.is_none() || rule.crosses_lines {
+        return lo..hi;
+    }
+    let lo = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |p| lo + p + 1);
+    let hi = memchr::memchr(b'\n', &data[end..hi]).map_or(hi, |p| end + p);
+    lo..hi
 }
 
 /// Where line counting stands in a chunk: `line` is the line of `data[pos]`, which starts at

@@ -201,6 +201,11 @@ pub struct Rule {
     pub max_len: usize,
     /// Where a keyword must occur.
     pub keyword_scope: KeywordScope,
+    /// How far a match reaches around the keyword it contains (`None`: a match may hold no
+    /// keyword; the window then spans `max_len` on both sides). See `reach.rs`.
+    pub reach: Option<crate::reach::Reach>,
+    /// Whether a match can span lines (if not, windows stop at the keyword's line).
+    pub crosses_lines: bool,
     /// Whether obvious placeholders are dropped.
     pub placeholders: bool,
     /// Where the rule was defined (a pack file name or a user's path).
@@ -283,6 +288,9 @@ impl Rule {
         if spec.keywords.iter().any(|k| k.is_empty()) {
             return Err(anyhow!("{file}: rule {id}: empty keyword"));
         }
+        let keywords: Vec<Vec<u8>> = spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
+        let reach = crate::reach::reach(&hir, &keywords, max_len);
+        let crosses_lines = crate::reach::crosses_lines(&hir);
         let info = Arc::new(RuleInfo {
             id: spec.id.clone(),
             name: if spec.name.is_empty() { spec.id.clone() } else { spec.name.clone() },
@@ -302,12 +310,14 @@ impl Rule {
                 compiled: OnceLock::new(),
             },
             secret_group,
-            keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect(),
+            keywords,
             min_entropy: spec.min_entropy.unwrap_or(0.0),
             checksum,
             binary: spec.binary.unwrap_or(true),
             max_len,
             keyword_scope: spec.keyword_scope.unwrap_or(KeywordScope::Near),
+            reach,
+            crosses_lines,
             placeholders: spec.placeholders.unwrap_or(true),
             file: file.to_string(),
             spec,

@@ -1,0 +1,201 @@
+//! Where a rule's keyword sits in its matches, read from the parsed regex: how far a match can
+//! reach before and after the keyword it contains, and whether a match can span lines. The
+//! matcher runs a rule's regex only in a window around each keyword hit; these bounds make the
+//! window as small as the regex allows (on logs the regexes ran over 1.5× the input before).
+//!
+//! Invariant: both answers are conservative. `Reach` is `Some` only when every match of the
+//! regex contains one of the rule's keywords (compared ASCII case-insensitively), and it
+//! covers the longest match around that keyword; `crosses_lines` is false only when nothing
+//! in the regex can consume a `\n`. Depends on nothing but `regex-syntax`.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// How far a match can extend around the keyword occurrence it contains, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// From the match start to the start of the keyword.
+    pub before: usize,
+    /// From the end of the keyword to the match end.
+    pub after: usize,
+}
+
+/// Most strings a sub-pattern may expand to before it counts as "not a literal".
+const MAX_STRINGS: usize = 64;
+/// Longest literal string considered.
+const MAX_STRING: usize = 64;
+
+/// The reach of a regex around the keywords it must contain, or `None` when some match could
+/// miss every keyword. Matches are taken to be at most `cap` bytes long (the rule's window
+/// size): an unbounded part counts as `cap`.
+pub fn reach(hir: &Hir, keywords: &[Vec<u8>], cap: usize) -> Option<Reach> {
+    if keywords.is_empty() {
+        return None;
+    }
+    let holds_keyword = |strings: &[Vec<u8>]| strings.iter().all(|s| keywords.iter().any(|k| contains(s, k)));
+    if let Some(all) = strings(hir).filter(|all| holds_keyword(all)) {
+        let longest = all.iter().map(Vec::len).max().unwrap_or(0);
+        return Some(Reach { before: longest, after: longest });
+    }
+    let len = |p: &Hir| p.properties().maximum_len().unwrap_or(cap).min(cap);
+    match hir.kind() {
+        HirKind::Capture(c) => reach(&c.sub, keywords, cap),
+        HirKind::Concat(parts) => {
+            // A run of consecutive parts that always matches a string holding a keyword (a
+            // case-insensitive literal is one part per letter), or one part with a reach.
+            let found = (0..parts.len()).find_map(|i| {
+                let mut acc = vec![Vec::new()];
+                for (j, part) in parts.iter().enumerate().skip(i) {
+                    acc = product(&acc, &strings(part)?)?;
+                    if holds_keyword(&acc) {
+                        let longest = acc.iter().map(Vec::len).max().unwrap_or(0);
+                        return Some((i, j + 1, Reach { before: longest, after: longest }));
+                    }
+                }
+                None
+            });
+            let (from, to, inner) = found
+                .or_else(|| parts.iter().enumerate().find_map(|(i, p)| Some((i, i + 1, reach(p, keywords, cap)?))))?;
+            Some(Reach {
+                before: (parts[..from].iter().map(len).sum::<usize>() + inner.before).min(cap),
+                after: (inner.after + parts[to..].iter().map(len).sum::<usize>()).min(cap),
+            })
+        }
+        HirKind::Alternation(alts) => {
+            let each = alts.iter().map(|a| reach(a, keywords, cap)).collect::<Option<Vec<_>>>()?;
+            Some(Reach { before: each.iter().map(|r| r.before).max()?, after: each.iter().map(|r| r.after).max()? })
+        }
+        _ => None,
+    }
+}
+
+/// Whether a match of `hir` can contain a `\n`.
+pub fn crosses_lines(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| (r.start()..=r.end()).contains(&b'\n')),
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().any(|r| (r.start()..=r.end()).contains(&'\n')),
+        HirKind::Repetition(r) => r.max != Some(0) && crosses_lines(&r.sub),
+        HirKind::Capture(c) => crosses_lines(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(crosses_lines),
+    }
+}
+
+/// Every string `hir` can match, ASCII-lowercased, when there are few and they are short.
+fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let mut out: Vec<Vec<u8>> = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![Vec::new()],
+        HirKind::Literal(lit) => vec![lit.0.to_ascii_lowercase()],
+        HirKind::Class(class) => {
+            let mut bytes: Vec<u8> = match class {
+                Class::Bytes(c) => c.ranges().iter().flat_map(|r| r.start()..=r.end()).collect(),
+                Class::Unicode(c) => c
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .map(|ch| u8::try_from(ch).ok())
+                    .collect::<Option<_>>()?,
+            };
+            if bytes.len() > 2 * MAX_STRINGS {
+                return None;
+            }
+            bytes.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+            bytes.into_iter().map(|b| vec![b]).collect()
+        }
+        HirKind::Capture(c) => strings(&c.sub)?,
+        HirKind::Repetition(r) => {
+            let max = r.max?;
+            if max > 4 {
+                return None;
+            }
+            let sub = strings(&r.sub)?;
+            let mut all = Vec::new();
+            let mut power = vec![Vec::new()];
+            for n in 0..=max {
+                if n >= r.min {
+                    all.extend(power.iter().cloned());
+                }
+                power = product(&power, &sub)?;
+            }
+            all
+        }
+        HirKind::Concat(parts) => {
+            let mut acc = vec![Vec::new()];
+            for part in parts {
+                acc = product(&acc, &strings(part)?)?;
+            }
+            acc
+        }
+        HirKind::Alternation(alts) => {
+            let mut all = Vec::new();
+            for alt in alts {
+                all.extend(strings(alt)?);
+            }
+            all
+        }
+    };
+    out.sort_unstable();
+    out.dedup();
+    (out.len() <= MAX_STRINGS && out.iter().all(|s| s.len() <= MAX_STRING)).then_some(out)
+}
+
+/// Every concatenation of a string of `a` with one of `b`, if there are not too many.
+fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > MAX_STRINGS {
+        return None;
+    }
+    Some(a.iter().flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat())).collect())
+}
+
+/// Whether `hay` (lowercase) contains `needle`, ASCII case-insensitively.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(re: &str) -> Hir {
+        regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(re).unwrap()
+    }
+
+    fn kw(list: &[&str]) -> Vec<Vec<u8>> {
+        list.iter().map(|k| k.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn a_prefix_token_reaches_only_forward_past_its_keyword() {
+        let r = reach(&parse(r"\b(ghp_[A-Za-z0-9]{36})\b"), &kw(&["ghp_"]), 200).unwrap();
+        assert_eq!(r, Reach { before: 4, after: 36 + 4 });
+    }
+
+    #[test]
+    fn case_insensitive_alternations_of_keywords_count() {
+        let re = r#"(?i)[a-z_]{0,10}(?:password|api[_-]?key)[ \t]{0,5}=[ \t]{0,5}"([^"\r\n]{4,40})""#;
+        let r = reach(&parse(re), &kw(&["password", "api_key", "apikey", "api-key"]), 200).unwrap();
+        assert_eq!(r, Reach { before: 10 + 8, after: 5 + 1 + 5 + 1 + 40 + 1 + 8 });
+        // An unbounded part counts as the rule's window; no match is longer than that.
+        let r = reach(&parse(r"(?i)password\s*=\s*(\S{8,})"), &kw(&["password"]), 100).unwrap();
+        assert_eq!(r, Reach { before: 8, after: 100 });
+    }
+
+    #[test]
+    fn a_match_that_can_miss_every_keyword_has_no_reach() {
+        assert_eq!(reach(&parse(r"ghp_\w+"), &[], 100), None);
+        // `pwd` is not a keyword of the rule: a match on it holds none.
+        assert_eq!(reach(&parse(r"(?i)(?:password|pwd)=(\S{8,})"), &kw(&["password"]), 100), None);
+        // The keyword is only context, not part of the match.
+        assert_eq!(reach(&parse(r"[a-f0-9]{32}"), &kw(&["heroku"]), 100), None);
+        assert_eq!(reach(&parse(r"heroku|[a-f0-9]{32}"), &kw(&["heroku"]), 100), None);
+    }
+
+    #[test]
+    fn newlines_are_found_in_classes_literals_and_repetitions() {
+        assert!(!crosses_lines(&parse(r"(?im)^[ \t]*key[ \t]*=[ \t]*([^\s]{8,})\r?$")));
+        assert!(crosses_lines(&parse(r"key\s*=\s*(\w+)")));
+        assert!(crosses_lines(&parse(r"-----BEGIN[^-]+-----")));
+        assert!(crosses_lines(&parse(r"a\nb")));
+        assert!(!crosses_lines(&parse(r"(?s:.){0}x")));
+    }
+}
