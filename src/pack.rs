@@ -15,6 +15,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("aws", include_str!("../rules/aws.toml")),
     ("azure", include_str!("../rules/azure.toml")),
     ("ci", include_str!("../rules/ci.toml")),
+    ("cli-passwords", include_str!("../rules/cli-passwords.toml")),
     ("clojars", include_str!("../rules/clojars.toml")),
     ("cloud-extra", include_str!("../rules/cloud-extra.toml")),
     ("cloud-hosting", include_str!("../rules/cloud-hosting.toml")),
