@@ -104,5 +104,6 @@ pub const PACK: &[(&str, &str)] = &[
     ("url-credentials", include_str!("../rules/url-credentials.toml")),
     ("vercel", include_str!("../rules/vercel.toml")),
     ("wireguard", include_str!("../rules/wireguard.toml")),
+    ("wordpress", include_str!("../rules/wordpress.toml")),
     ("zendesk", include_str!("../rules/zendesk.toml")),
 ];
