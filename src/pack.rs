@@ -84,6 +84,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("psexec", include_str!("../rules/psexec.toml")),
     ("pulumi", include_str!("../rules/pulumi.toml")),
     ("pypi", include_str!("../rules/pypi.toml")),
+    ("rails", include_str!("../rules/rails.toml")),
     ("registries", include_str!("../rules/registries.toml")),
     ("rubygems", include_str!("../rules/rubygems.toml")),
     ("salesforce", include_str!("../rules/salesforce.toml")),
