@@ -15,6 +15,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("aws", include_str!("../rules/aws.toml")),
     ("azure", include_str!("../rules/azure.toml")),
     ("ci", include_str!("../rules/ci.toml")),
+    ("cli-passwords", include_str!("../rules/cli-passwords.toml")),
     ("clojars", include_str!("../rules/clojars.toml")),
     ("cloud-extra", include_str!("../rules/cloud-extra.toml")),
     ("cloud-hosting", include_str!("../rules/cloud-hosting.toml")),
@@ -83,6 +84,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("psexec", include_str!("../rules/psexec.toml")),
     ("pulumi", include_str!("../rules/pulumi.toml")),
     ("pypi", include_str!("../rules/pypi.toml")),
+    ("rails", include_str!("../rules/rails.toml")),
     ("registries", include_str!("../rules/registries.toml")),
     ("rubygems", include_str!("../rules/rubygems.toml")),
     ("salesforce", include_str!("../rules/salesforce.toml")),
@@ -103,5 +105,6 @@ pub const PACK: &[(&str, &str)] = &[
     ("url-credentials", include_str!("../rules/url-credentials.toml")),
     ("vercel", include_str!("../rules/vercel.toml")),
     ("wireguard", include_str!("../rules/wireguard.toml")),
+    ("wordpress", include_str!("../rules/wordpress.toml")),
     ("zendesk", include_str!("../rules/zendesk.toml")),
 ];
