@@ -11,7 +11,7 @@ use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
 use crate::known::Known;
 use crate::rules::{KeywordScope, Rule};
 use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::noncontiguous;
 use aho_corasick::{Anchored as AcAnchored, MatchKind};
 use anyhow::{anyhow, Result};
 use regex_automata::util::captures::Captures;
@@ -90,14 +90,16 @@ impl Matcher {
         } else {
             // A full DFA: one table lookup per byte, walked by `keyword_hits`. With hundreds of
             // case-insensitive keywords a contiguous NFA was 4× slower on source trees, and the
-            // crate's own overlapping iterator took twice the instructions per byte.
-            let dfa = DFA::builder()
+            // crate's own overlapping iterator took twice the instructions per byte. The table
+            // is derived from the crate's NFA: building the crate's DFA first, only to read it
+            // back, was ~4 ms of a ~40 ms pre-commit run.
+            let nfa = noncontiguous::Builder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
                 .build(&patterns)
                 .map_err(|e| anyhow!("building the keyword prefilter: {e}"))?;
-            Some(KeywordDfa::new(&dfa, &patterns))
+            Some(KeywordDfa::new(&nfa, &patterns))
         };
         Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None, path_rules: Vec::new() })
     }
@@ -328,11 +330,11 @@ impl Matcher {
 }
 
 /// The keyword automaton as a flat transition table: one load for the byte's class and one for
-/// the next state per input byte. Derived once from the Aho-Corasick DFA (case-insensitive,
-/// every overlapping match). The keyword scan is the one pass over all input and a DFA walk is
-/// bound by the latency of each dependent load, so [`KeywordDfa::hits`] walks [`LANES`] slices
-/// of a chunk at once, and only notes whether a block of bytes reached a match state (an OR per
-/// byte); the rare block that did is walked again to report its keywords.
+/// the next state per input byte. Derived once from the crate's Aho-Corasick NFA
+/// (case-insensitive, every overlapping match). The keyword scan is the one pass over all input
+/// and a DFA walk is bound by the latency of each dependent load, so [`KeywordDfa::hits`] walks
+/// [`LANES`] slices of a chunk at once, and only notes whether a block of bytes reached a match
+/// state (an OR per byte); the rare block that did is walked again to report its keywords.
 struct KeywordDfa {
     /// Byte → class: one per byte occurring in a keyword (both cases share one), 0 for the rest.
     classes: [u8; 256],
@@ -356,7 +358,7 @@ const LANES: usize = 4;
 const BLOCK: usize = 32;
 
 impl KeywordDfa {
-    fn new(dfa: &DFA, patterns: &[Vec<u8>]) -> KeywordDfa {
+    fn new(ac: &impl Automaton, patterns: &[Vec<u8>]) -> KeywordDfa {
         let mut classes = [0u8; 256];
         let mut reps = vec![0u8];
         for b in patterns.iter().flatten().map(u8::to_ascii_lowercase) {
@@ -373,7 +375,21 @@ impl KeywordDfa {
         }
         let stride = reps.len().next_power_of_two();
         let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        let Ok(start) = dfa.start_state(AcAnchored::No) else {
+        // Automaton state id → row (the NFA's ids are small and dense: a vector, not a map).
+        let mut index: Vec<u32> = Vec::new();
+        let mut row_of = |sid: aho_corasick::automaton::StateID, order: &mut Vec<_>| {
+            let at = sid.as_usize();
+            if at >= index.len() {
+                index.resize(at + 1, u32::MAX);
+            }
+            if index[at] == u32::MAX {
+                index[at] = order.len() as u32;
+                order.push(sid);
+            }
+            index[at] as usize
+        };
+        let mut order = Vec::new();
+        let Ok(start) = ac.start_state(AcAnchored::No) else {
             return KeywordDfa {
                 classes,
                 table: vec![0; stride],
@@ -384,39 +400,35 @@ impl KeywordDfa {
             };
         };
         // Every state reachable from the start, breadth first (the hot states come first).
-        let mut order = vec![start];
-        let mut index: std::collections::HashMap<aho_corasick::automaton::StateID, usize> = [(start, 0)].into();
+        row_of(start, &mut order);
+        let mut table = Vec::new();
+        let mut matches = Vec::new();
         let mut i = 0;
         while i < order.len() {
-            for &byte in &reps {
-                let next = dfa.next_state(AcAnchored::No, order[i], byte);
-                index.entry(next).or_insert_with(|| {
-                    order.push(next);
-                    order.len() - 1
-                });
+            let sid = order[i];
+            let found = if ac.is_match(sid) {
+                (0..ac.match_len(sid))
+                    .map(|k| {
+                        let p = ac.match_pattern(sid, k);
+                        (p.as_usize(), ac.pattern_len(p))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            matches.push(found);
+            let row = table.len();
+            table.resize(row + stride, 0);
+            for (class, &byte) in reps.iter().enumerate() {
+                let next = ac.next_state(AcAnchored::No, sid, byte);
+                let n = row_of(next, &mut order);
+                table[row + class] = (n * stride) as u32 | if ac.is_match(next) { MATCH } else { 0 };
             }
             i += 1;
         }
-        let len = (order.len() * stride).next_power_of_two();
+        let len = table.len().next_power_of_two();
         assert!(len <= MATCH as usize, "keyword automaton too large");
-        let mut table = vec![0u32; len];
-        for (n, &sid) in order.iter().enumerate() {
-            for (class, &byte) in reps.iter().enumerate() {
-                let next = dfa.next_state(AcAnchored::No, sid, byte);
-                table[n * stride + class] = (index[&next] * stride) as u32 | if dfa.is_match(next) { MATCH } else { 0 };
-            }
-        }
-        let matches = order
-            .iter()
-            .map(|&sid| {
-                (0..if dfa.is_match(sid) { dfa.match_len(sid) } else { 0 })
-                    .map(|k| {
-                        let p = dfa.match_pattern(sid, k);
-                        (p.as_usize(), dfa.pattern_len(p))
-                    })
-                    .collect()
-            })
-            .collect();
+        table.resize(len, 0);
         KeywordDfa { classes, table, mask: len - 1, stride, matches, longest }
     }
 
@@ -849,8 +861,13 @@ mod tests {
             .map(|p| p.as_bytes().to_vec())
             .into();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns).unwrap();
-        let dfa = DFA::builder().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
-        let kd = KeywordDfa::new(&dfa, &patterns);
+        let nfa = noncontiguous::Builder::new().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
+        let kd = KeywordDfa::new(&nfa, &patterns);
+        // The same table as read from the crate's DFA (what this was derived from before).
+        let dfa =
+            aho_corasick::dfa::DFA::builder().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
+        let from_dfa = KeywordDfa::new(&dfa, &patterns);
+        assert!(kd.table == from_dfa.table && kd.matches == from_dfa.matches && kd.stride == from_dfa.stride);
         // Keywords everywhere, in both cases, and straddling each quarter boundary of every length.
         let mut seed = 7u64;
         for len in [0usize, 5, 63, 64, 65, 1000, 4099, 20_000, 100_003] {

@@ -7,22 +7,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// A repository in a temp dir, driven by a hermetic `git`.
-struct Repo {
-    dir: Dir,
+pub(crate) struct Repo {
+    pub(crate) dir: Dir,
 }
 
 impl Repo {
-    fn new() -> Repo {
+    pub(crate) fn new() -> Repo {
         let r = Repo { dir: Dir::new() };
         r.git(&["init", "-q", "-b", "main", "."]);
         r
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn git_cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn git_cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new("git");
         c.args(args).current_dir(self.path()).env_clear();
         c.env("PATH", path_with_leakscan())
@@ -38,30 +38,30 @@ impl Repo {
     }
 
     /// Runs git; panics with its output unless it succeeds; returns stdout trimmed.
-    fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = self.git_cmd(args).stdin(Stdio::null()).output().expect("spawn git");
         let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         assert!(out.status.success(), "git {args:?}: {}\n{}", show(&out.stdout), show(&out.stderr));
         show(&out.stdout).trim().to_string()
     }
 
-    fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+    pub(crate) fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
         self.dir.write(rel, content);
     }
 
     /// Writes, stages and commits one file; returns the commit id.
-    fn commit_file(&self, rel: &str, content: impl AsRef<[u8]>, message: &str) -> String {
+    pub(crate) fn commit_file(&self, rel: &str, content: impl AsRef<[u8]>, message: &str) -> String {
         self.write(rel, content);
         self.git(&["add", "--", rel]);
         self.commit(message)
     }
 
-    fn commit(&self, message: &str) -> String {
+    pub(crate) fn commit(&self, message: &str) -> String {
         self.git(&["commit", "-q", "--no-verify", "-m", message]);
         self.git(&["rev-parse", "HEAD"])
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let mut all = vec!["git", "--format", "jsonl", "--show-secrets", "--no-config"];
         all.extend_from_slice(args);
         self.dir.run(&all)
@@ -83,7 +83,7 @@ fn only<'a>(r: &Run, findings: &'a [Value], secret: &str) -> &'a Value {
     hits[0]
 }
 
-fn secrets(findings: &[Value]) -> Vec<String> {
+pub(crate) fn secrets(findings: &[Value]) -> Vec<String> {
     let mut v: Vec<String> = findings.iter().map(|f| f["secret"].as_str().unwrap_or("").to_string()).collect();
     v.sort();
     v

@@ -16,4 +16,5 @@ mod reports;
 mod rules;
 mod sarif;
 mod scan;
+mod staged;
 mod suppress;

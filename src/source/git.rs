@@ -14,6 +14,7 @@
 //! Depends on `source`, `chunk`, `messages`, `git2`, `crossbeam-channel`.
 
 mod blob;
+mod index;
 mod lines;
 mod push;
 mod staged;
