@@ -405,25 +405,30 @@ pub fn encoded_range(kind: Kind, enc: &[u8], decoded: Range<usize>) -> Range<usi
 /// A cheap first look at a candidate: at least 9 of the first 12 decoded bytes (16 base64
 /// characters) are printable ASCII or whitespace. Random bytes pass about once in 250.
 pub fn may_be_text(kind: Kind, enc: &[u8]) -> bool {
-    let is_ok = |b: u8| usize::from((0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'));
-    let (mut good, mut total) = (0, 0);
+    let ok = |b: u8| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r');
+    // Counting stops at the fourth bad byte: most candidates (hashes, ids) are random.
+    let passes = |decoded: &mut dyn Iterator<Item = u8>| {
+        let (mut bad, mut total) = (0, 0);
+        for b in decoded {
+            total += 1;
+            if !ok(b) {
+                bad += 1;
+                if bad * 4 > 12 {
+                    return false;
+                }
+            }
+        }
+        bad * 4 <= total
+    };
     match kind {
-        Kind::Base64 | Kind::Base64Url => {
-            for q in enc.chunks_exact(4).take(4) {
-                let v = q.iter().fold(0u32, |acc, &b| acc << 6 | u32::from(SEXTET[b as usize] & 63));
-                good += v.to_be_bytes()[1..].iter().map(|&b| is_ok(b)).sum::<usize>();
-                total += 3;
-            }
-        }
-        Kind::Hex => {
-            for p in enc.chunks_exact(2).take(12) {
-                good += is_ok(nibble(p[0]) << 4 | nibble(p[1]));
-                total += 1;
-            }
-        }
-        Kind::Percent | Kind::Escape => return true,
+        Kind::Base64 | Kind::Base64Url => passes(&mut enc.chunks_exact(4).take(4).flat_map(|q| {
+            let v = q.iter().fold(0u32, |acc, &b| acc << 6 | u32::from(SEXTET[b as usize] & 63));
+            let [_, x, y, z] = v.to_be_bytes();
+            [x, y, z]
+        })),
+        Kind::Hex => passes(&mut enc.chunks_exact(2).take(12).map(|p| nibble(p[0]) << 4 | nibble(p[1]))),
+        Kind::Percent | Kind::Escape => true,
     }
-    good * 4 >= total * 3
 }
 
 /// True when `bytes` look like text: at most one in ten is neither printable ASCII,
