@@ -788,8 +788,12 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         b"a1b2c3d4",
         b"1a2b3c4d",
     ];
+    // Metasyntactic words as a whole value (`redis://foo:bar@host`); inside a longer value
+    // they are just letters.
+    const WHOLE: &[&[u8]] = &[b"foo", b"bar", b"baz", b"qux", b"quux", b"foobar"];
     let lower = secret.to_ascii_lowercase();
-    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+    WHOLE.contains(&lower.as_slice())
+        || WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
         || has_format_field(secret)
         || starts_with_brace_field(secret)
 }
@@ -992,12 +996,19 @@ binary = false
             "$SECRET_KEY",
             "{auth_token}'",
             "%(password)s",
+            "bar",
+            "Foo",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in
-            ["q8Zr4kLm2pXw", "ghp_R2d9Kx0LmQ", "$2y$10$N9qo8uLOickgx2ZMRZoMye", "$krb5tgs$23$*user$", "_du9e^!%(^+=gr@"]
-        {
+        for s in [
+            "q8Zr4kLm2pXw",
+            "barfly42",
+            "ghp_R2d9Kx0LmQ",
+            "$2y$10$N9qo8uLOickgx2ZMRZoMye",
+            "$krb5tgs$23$*user$",
+            "_du9e^!%(^+=gr@",
+        ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }
