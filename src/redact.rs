@@ -1,5 +1,6 @@
 //! `leakscan redact`: a byte-exact stdin→stdout (or in-place) filter that replaces every secret
-//! the matcher finds with `[REDACTED:<rule-id>]`.
+//! the matcher finds with `[REDACTED:<rule-id>]` — as text, as UTF-16, and under base64, hex,
+//! percent or escape encodings (the encoded characters that carry the secret are replaced).
 //!
 //! Invariants: every byte that is not part of a secret is written unchanged and in order
 //! (invalid UTF-8 included); output is flushed after each batch of complete lines, so the
@@ -7,7 +8,8 @@
 //! than [`LINE_CAP`] is processed in overlapping windows, and an open PEM block is held back at
 //! most [`PEM_HOLD`] bytes so a BEGIN…END block spanning lines is redacted whole. `--in-place`
 //! writes a temporary file in the same directory, fsyncs it and renames it over the original.
-//! Depends on `matcher`, `chunk`, `finding`, `messages`; never on `report` or `source`.
+//! Depends on `matcher`, `utf16`, `decode`, `chunk`, `finding`, `messages`; never on `report`
+//! or `source`.
 
 use crate::chunk::{Chunk, Content, Origin};
 use crate::finding::Finding;
@@ -117,6 +119,9 @@ impl Redactor<'_> {
         };
         let mut found = Vec::new();
         self.matcher.scan(&chunk, &mut found);
+        crate::utf16::scan(self.matcher, &chunk, &mut found);
+        crate::decode::scan(self.matcher, &chunk, &crate::decode::Limits::default(), &mut found);
+        found.sort_by_key(|f| f.offset);
         self.buf = chunk.data;
         self.buf.extend_from_slice(&tail);
         found
@@ -132,13 +137,23 @@ impl Redactor<'_> {
             }
             out.write_all(&self.buf[at..start])?;
             write!(out, "[REDACTED:{}]", f.rule.id)?;
-            at = (start + f.secret.len()).min(self.buf.len());
+            at = (start + input_len(f)).min(self.buf.len());
             self.stats.redacted += 1;
         }
         if at < end {
             out.write_all(&self.buf[at..end])?;
         }
         Ok(())
+    }
+}
+
+/// The input bytes a finding covers: the secret, or its encoded form (UTF-16, or base64, hex,
+/// percent or escapes, which lie on one line: `end_column` is just past the last byte).
+fn input_len(f: &Finding) -> usize {
+    if f.encoding.is_some() && f.end_line == f.line && f.end_column > f.column {
+        (f.end_column - f.column) as usize
+    } else {
+        f.secret.len()
     }
 }
 
@@ -270,6 +285,24 @@ max_len = 5000
         let expect = expect.repeat(8);
         assert!(input.len() > 2 * LINE_CAP);
         assert_eq!(run(&input), expect);
+    }
+
+    #[test]
+    fn encoded_secrets_are_replaced() {
+        let b64 = "a2V5PXRva19hYjEyY2QzNGVmNTY7"; // base64 of `key=tok_ab12cd34ef56;`
+        let hex: String = b"tok_ab12cd34ef56".iter().map(|b| format!("{b:02x}")).collect();
+        let utf16: Vec<u8> = "id tok_ab12cd34ef56 ".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut input = format!("auth {b64} ok\nhex={hex} ok\n").into_bytes();
+        input.extend_from_slice(&utf16);
+        input.extend_from_slice(b"\nend\n");
+        // The base64 characters that carry the secret's bits are replaced; `a2V5P` and `7`
+        // carry only `key=` and `;`.
+        let mut expect = b"auth a2V5P[REDACTED:tok]7 ok\nhex=[REDACTED:tok] ok\n".to_vec();
+        expect.extend_from_slice(&utf16[..6]);
+        expect.extend_from_slice(b"[REDACTED:tok]");
+        expect.extend_from_slice(&utf16[6 + 32..]);
+        expect.extend_from_slice(b"\nend\n");
+        assert_eq!(String::from_utf8_lossy(&run(&input)), String::from_utf8_lossy(&expect));
     }
 
     #[test]
