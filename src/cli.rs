@@ -330,6 +330,9 @@ struct RedactArgs {
     /// Say nothing on stderr but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Decode base64, hex, percent-encoding and \u escapes up to N layers deep (0: off).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    decode_depth: usize,
     #[command(flatten)]
     known: KnownArgs,
 }
@@ -572,9 +575,10 @@ fn redact(args: RedactArgs) -> Result<u8> {
     let cwd = std::env::current_dir()?;
     let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
     let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?.with_known(known(&args.known)?);
+    let decode = crate::decode::Limits { depth: args.decode_depth, ..Default::default() };
     if args.in_place.is_empty() {
         let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
-        return match crate::redact::filter(&matcher, &mut std::io::stdin().lock(), &mut out) {
+        return match crate::redact::filter(&matcher, &decode, &mut std::io::stdin().lock(), &mut out) {
             Ok(_) => Ok(exit::CLEAN),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CLEAN),
             Err(e) => Err(anyhow!("redacting standard input: {e}")),
@@ -582,7 +586,7 @@ fn redact(args: RedactArgs) -> Result<u8> {
     }
     let mut failed = false;
     for path in &args.in_place {
-        match crate::redact::in_place(&matcher, path) {
+        match crate::redact::in_place(&matcher, &decode, path) {
             Ok(stats) if messages::is_enabled(Verbosity::Normal) => {
                 eprintln!("leakscan: {}: {} secret(s) redacted", messages::escape(&path_bytes(path)), stats.redacted)
             }

@@ -12,6 +12,7 @@
 //! or `source`.
 
 use crate::chunk::{Chunk, Content, Origin};
+use crate::decode::Limits;
 use crate::finding::Finding;
 use crate::matcher::Matcher;
 use std::io::{self, Read, Write};
@@ -40,8 +41,9 @@ pub struct Stats {
 }
 
 /// Streams `input` to `output`, replacing secrets; flushes after each batch of complete lines.
-pub fn filter(matcher: &Matcher, input: &mut dyn Read, output: &mut dyn Write) -> io::Result<Stats> {
-    let mut state = Redactor { matcher, buf: Vec::with_capacity(READ_SIZE), ctx: 0, stats: Stats::default() };
+/// `decode` sets how deep encodings are decoded (depth 0: only plain and UTF-16 secrets).
+pub fn filter(matcher: &Matcher, decode: &Limits, input: &mut dyn Read, output: &mut dyn Write) -> io::Result<Stats> {
+    let mut state = Redactor { matcher, decode, buf: Vec::with_capacity(READ_SIZE), ctx: 0, stats: Stats::default() };
     loop {
         let len = state.buf.len();
         state.buf.resize(len + READ_SIZE, 0);
@@ -67,6 +69,7 @@ pub fn filter(matcher: &Matcher, input: &mut dyn Read, output: &mut dyn Write) -
 /// The filter's state: `buf` = `ctx` bytes already written (look-behind) + bytes pending.
 struct Redactor<'m> {
     matcher: &'m Matcher,
+    decode: &'m Limits,
     buf: Vec<u8>,
     ctx: usize,
     stats: Stats,
@@ -120,7 +123,7 @@ impl Redactor<'_> {
         let mut found = Vec::new();
         self.matcher.scan(&chunk, &mut found);
         crate::utf16::scan(self.matcher, &chunk, &mut found);
-        crate::decode::scan(self.matcher, &chunk, &crate::decode::Limits::default(), &mut found);
+        crate::decode::scan(self.matcher, &chunk, self.decode, &mut found);
         found.sort_by_key(|f| f.offset);
         self.buf = chunk.data;
         self.buf.extend_from_slice(&tail);
@@ -182,7 +185,7 @@ fn pem_hold(buf: &[u8], ctx: usize, end: usize, findings: &[Finding]) -> usize {
 /// Redacts each file in place, atomically: a temporary file in the same directory receives
 /// the output, is fsynced, given the original's permissions and renamed over it. On any error
 /// the original is untouched and the temporary file removed.
-pub fn in_place(matcher: &Matcher, path: &Path) -> io::Result<Stats> {
+pub fn in_place(matcher: &Matcher, decode: &Limits, path: &Path) -> io::Result<Stats> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
@@ -191,7 +194,7 @@ pub fn in_place(matcher: &Matcher, path: &Path) -> io::Result<Stats> {
     let (tmp_path, tmp) = create_temp(path)?;
     let result = (|| {
         let mut out = io::BufWriter::with_capacity(READ_SIZE, tmp);
-        let stats = filter(matcher, &mut input, &mut out)?;
+        let stats = filter(matcher, decode, &mut input, &mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.set_permissions(meta.permissions())?;
         file.sync_all()?;
@@ -254,9 +257,9 @@ max_len = 5000
 
     fn run(input: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        filter(&matcher(), &mut &input[..], &mut out).unwrap();
+        filter(&matcher(), &Limits::default(), &mut &input[..], &mut out).unwrap();
         let mut by_line = Vec::new();
-        filter(&matcher(), &mut ByLine(input), &mut by_line).unwrap();
+        filter(&matcher(), &Limits::default(), &mut ByLine(input), &mut by_line).unwrap();
         assert_eq!(out, by_line);
         out
     }
