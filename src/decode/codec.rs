@@ -117,8 +117,7 @@ pub fn candidates(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
 
 /// Runs of the base64 alphabets: probing every `MIN_BASE64`th byte finds every run at least
 /// that long (a run that long covers a probe), and each run is walked once, forward, noting
-/// which alphabets it uses; only a run of hex digits and dashes (a hash, a UUID, an id) is
-/// walked again, by `memchr`, to cut it at its dashes.
+/// which alphabets it uses.
 fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
     let any = ALNUM | STD | URL;
     let mut probe = want.start;
@@ -155,23 +154,13 @@ fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
 /// digits and dashes) into hex and base64 candidates.
 fn classify(data: &[u8], run: Range<usize>, used: u8, hex_or_dash: bool, out: &mut Vec<Candidate>) {
     let bytes = &data[run.clone()];
-    if hex_or_dash {
-        // A hash, a UUID, an id or a number: never worth a base64 reading, and its hex
-        // pieces are cut at dashes.
-        if bytes.len() >= MIN_HEX {
-            let mut from = 0;
-            for to in memchr::memchr_iter(b'-', bytes).chain([bytes.len()]) {
-                if to - from >= MIN_HEX {
-                    let start = run.start + from;
-                    out.push(Candidate { kind: Kind::Hex, span: start..start + (to - from) / 2 * 2 });
-                }
-                from = to + 1;
-            }
-        }
-        return;
-    }
     if bytes.len() >= MIN_HEX {
         hex_runs(bytes, run.start, out);
+    }
+    if hex_or_dash {
+        // Hex digits (and dashes) only: a hash, a UUID, an id or a number, never worth a
+        // base64 reading.
+        return;
     }
     let padded = |end: usize| end + data[end..].iter().take(2).take_while(|&&b| b == b'=').count();
     let mut split = |kind: Kind, separators: u8| {
