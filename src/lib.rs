@@ -35,5 +35,7 @@ pub mod rules;
 pub mod source;
 pub mod summary;
 pub mod suppress;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod timestamp;
 pub mod utf16;

@@ -225,21 +225,18 @@ fn create_temp(path: &Path) -> io::Result<(PathBuf, std::fs::File)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load_text;
+    use crate::testutil::{b64, hex, tok_matcher, TOKEN};
 
     fn matcher() -> Matcher {
-        let toml = r#"
-[[rules]]
-id = "tok"
-regex = '''\b(tok_[a-z0-9]{12})\b'''
-keywords = ["tok_"]
+        tok_matcher(
+            r#"
 [[rules]]
 id = "pem"
 regex = '''-----BEGIN PRIVATE KEY-----[\s\S]{8,4000}?-----END PRIVATE KEY-----'''
 keywords = ["-----BEGIN"]
 max_len = 5000
-"#;
-        Matcher::new(load_text(toml, "t.toml").unwrap()).unwrap()
+"#,
+        )
     }
 
     /// Yields one line per `read`, like a pipe fed line by line.
@@ -292,9 +289,9 @@ max_len = 5000
 
     #[test]
     fn encoded_secrets_are_replaced() {
-        let b64 = "a2V5PXRva19hYjEyY2QzNGVmNTY7"; // base64 of `key=tok_ab12cd34ef56;`
-        let hex: String = b"tok_ab12cd34ef56".iter().map(|b| format!("{b:02x}")).collect();
-        let utf16: Vec<u8> = "id tok_ab12cd34ef56 ".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let b64 = b64(format!("key={TOKEN};").as_bytes());
+        let hex = hex(TOKEN.as_bytes());
+        let utf16: Vec<u8> = format!("id {TOKEN} ").encode_utf16().flat_map(u16::to_le_bytes).collect();
         let mut input = format!("auth {b64} ok\nhex={hex} ok\n").into_bytes();
         input.extend_from_slice(&utf16);
         input.extend_from_slice(b"\nend\n");

@@ -1,17 +1,5 @@
 use super::*;
-
-/// Standard base64 with padding, written independently of the decoder under test.
-fn b64(bytes: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in bytes.chunks(3) {
-        let n = c.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            s.push(if i <= c.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
-        }
-    }
-    s
-}
+use crate::testutil::{b64, random_bytes};
 
 fn found(data: &[u8]) -> Vec<(Kind, String)> {
     let mut out = Vec::new();
@@ -139,15 +127,7 @@ fn text_test_passes_text_and_fails_random_bytes() {
     assert!(is_text("caf\u{e9} na\u{ef}ve \u{1f600}".as_bytes()));
     assert!(!is_text(&[0x8f, 0x12, 0xff, 0x00, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46]));
     // xorshift bytes: never text.
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let random: Vec<u8> = (0..4800)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let random = random_bytes(0x9e37_79b9_7f4a_7c15, 4800);
     assert!(random.chunks(48).all(|c| !is_text(c)));
     assert!(random.chunks(15).filter(|c| is_text(c)).count() <= 1);
 }

@@ -1,33 +1,9 @@
 use super::*;
 use crate::chunk::Origin;
-use crate::rules::load_text;
+use crate::testutil::{b64, hex, random_bytes, tok_matcher, TOKEN};
 
 fn matcher() -> Matcher {
-    let toml = r#"
-[[rules]]
-id = "tok"
-regex = '''\b(tok_[a-z0-9]{12})\b'''
-keywords = ["tok_"]
-"#;
-    Matcher::new(load_text(toml, "t.toml").unwrap()).unwrap()
-}
-
-const TOKEN: &str = "tok_ab12cd34ef56";
-
-fn b64(bytes: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in bytes.chunks(3) {
-        let n = c.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            s.push(if i <= c.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
-        }
-    }
-    s
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    tok_matcher("")
 }
 
 fn chunk(data: &[u8], offset: u64, owned: Range<usize>) -> Chunk {
@@ -130,15 +106,7 @@ fn budget_skips_and_counts() {
 
 #[test]
 fn binary_blobs_are_skipped_cheaply_and_runs_cut_by_a_chunk_are_aligned() {
-    let mut x = 7u64;
-    let random: Vec<u8> = (0..30_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let random = random_bytes(7, 30_000);
     assert!(run(b64(&random).as_bytes(), &Limits::default()).0.is_empty());
     // A chunk starting inside a base64 run, at each alignment: the secret is still found, at
     // its input offset.
