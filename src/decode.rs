@@ -169,8 +169,7 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, limits: &Limits, out: &mut Vec<Fin
 
 /// The input bytes a finding already reported covers.
 fn input_span(f: &Finding) -> Range<u64> {
-    let width = if f.encoding.is_some_and(|e| e.starts_with("utf-16")) { 2 } else { 1 };
-    f.offset..f.offset + (width * f.secret.len()) as u64
+    f.offset..f.offset + f.input_len() as u64
 }
 
 impl Pass<'_> {

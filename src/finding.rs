@@ -149,6 +149,20 @@ pub fn set_fingerprint_root(root: std::path::PathBuf, cwd: std::path::PathBuf) {
 pub const CONTEXT_CAP: usize = 80;
 
 impl Finding {
+    /// Bytes of the input the finding covers from `offset`: the secret itself; twice its length
+    /// in UTF-16; under base64, hex, percent or escapes, the encoded characters that carry it
+    /// (they lie on one line, ending just before `end_column`).
+    pub fn input_len(&self) -> usize {
+        match self.encoding {
+            None => self.secret.len(),
+            Some(e) if e.starts_with("utf-16") => 2 * self.secret.len(),
+            Some(_) if self.end_line == self.line && self.end_column > self.column => {
+                (self.end_column - self.column) as usize
+            }
+            Some(_) => self.secret.len(),
+        }
+    }
+
     /// The secret as reports show it: redacted unless `show` (the `--show-secrets` flag).
     pub fn secret_text(&self, show: bool) -> String {
         if self.secret.is_empty() {

@@ -140,23 +140,13 @@ impl Redactor<'_> {
             }
             out.write_all(&self.buf[at..start])?;
             write!(out, "[REDACTED:{}]", f.rule.id)?;
-            at = (start + input_len(f)).min(self.buf.len());
+            at = (start + f.input_len()).min(self.buf.len());
             self.stats.redacted += 1;
         }
         if at < end {
             out.write_all(&self.buf[at..end])?;
         }
         Ok(())
-    }
-}
-
-/// The input bytes a finding covers: the secret, or its encoded form (UTF-16, or base64, hex,
-/// percent or escapes, which lie on one line: `end_column` is just past the last byte).
-fn input_len(f: &Finding) -> usize {
-    if f.encoding.is_some() && f.end_line == f.line && f.end_column > f.column {
-        (f.end_column - f.column) as usize
-    } else {
-        f.secret.len()
     }
 }
 
