@@ -182,42 +182,50 @@ fn allowlist(list: &toml::Table, rules: Vec<String>) -> Result<AllowlistSpec> {
 }
 
 /// Go RE2 → Rust `regex`: a `{` that does not begin `{n}`, `{n,}` or `{n,m}` is a literal in
-/// RE2 and an error in Rust, so it is escaped.
+/// RE2 and an error in Rust, so it is escaped (and so is the `}` that closes it). One pass over
+/// the characters: any text, however long or whatever its characters, is rewritten in linear time.
 pub fn translate_regex(re: &str) -> String {
-    let bytes = re.as_bytes();
     let mut out = String::with_capacity(re.len());
-    let mut i = 0;
-    let mut in_class = false;
-    while i < bytes.len() {
-        let c = bytes[i] as char;
+    let mut chars = re.char_indices().peekable();
+    // Inside `[...]`; `class_start` while a `]` would still be a literal (`[]a]`, `[^]a]`).
+    let (mut in_class, mut class_start) = (false, false);
+    let mut in_repetition = false;
+    while let Some((i, c)) = chars.next() {
+        let at_class_start = std::mem::take(&mut class_start);
         match c {
             '\\' => {
-                let end = (i + 2).min(bytes.len());
-                out.push_str(&re[i..end]);
-                i = end;
+                out.push(c);
+                if let Some((_, escaped)) = chars.next() {
+                    out.push(escaped);
+                }
                 continue;
             }
-            '[' if !in_class => in_class = true,
-            ']' if in_class => in_class = false,
-            '{' if !in_class && !is_repetition(&bytes[i..]) => {
-                out.push_str("\\{");
-                i += 1;
-                continue;
+            '[' if !in_class => {
+                in_class = true;
+                class_start = true;
+                if chars.peek().is_some_and(|&(_, n)| n == '^') {
+                    out.push_str("[^");
+                    chars.next();
+                    continue;
+                }
             }
-            '}' if !in_class && !closes_repetition(&bytes[..i]) => {
-                out.push_str("\\}");
-                i += 1;
-                continue;
+            ']' if in_class && !at_class_start => in_class = false,
+            '{' if !in_class && !in_repetition && is_repetition(&re.as_bytes()[i..]) => in_repetition = true,
+            '}' if !in_class && in_repetition => in_repetition = false,
+            '{' | '}' if !in_class => {
+                out.push('\\');
             }
             _ => {}
         }
         out.push(c);
-        i += 1;
     }
     out
 }
 
+/// Whether `rest` begins `{n}`, `{n,}` or `{n,m}` (RE2 counts are at most 1000, so only a
+/// short prefix is read).
 fn is_repetition(rest: &[u8]) -> bool {
+    let rest = &rest[..rest.len().min(12)];
     let Some(close) = rest.iter().position(|&b| b == b'}') else { return false };
     let inner = &rest[1..close];
     let mut parts = inner.splitn(2, |&b| b == b',');
@@ -225,12 +233,6 @@ fn is_repetition(rest: &[u8]) -> bool {
     !first.is_empty()
         && first.iter().all(u8::is_ascii_digit)
         && parts.next().is_none_or(|s| s.iter().all(u8::is_ascii_digit))
-}
-
-fn closes_repetition(before: &[u8]) -> bool {
-    before.iter().rposition(|&b| b == b'{').is_some_and(|open| {
-        (open == 0 || before[open - 1] != b'\\') && is_repetition(&[&before[open..], b"}"].concat())
-    })
 }
 
 fn lower_keys(table: toml::Table) -> toml::Table {
@@ -381,5 +383,18 @@ mod tests {
         for re in [r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$", r"^\${(?:[A-Z_]+|[a-z_]+)}$", r"{{[^}]+}}"] {
             assert!(crate::rules::compile_regex(&translate_regex(re)).is_ok(), "{re}");
         }
+    }
+
+    #[test]
+    fn any_text_translates_without_panicking() {
+        // A backslash before a multi-byte character used to slice it in half (found by fuzzing).
+        assert_eq!(translate_regex("\\é{"), "\\é\\{");
+        assert_eq!(translate_regex("[]{]{"), "[]{]\\{");
+        assert_eq!(translate_regex("[^]}]x{1}"), "[^]}]x{1}");
+        assert_eq!(translate_regex("é{2}ü}"), "é{2}ü\\}");
+        assert_eq!(translate_regex("a{99999999999999}"), "a\\{99999999999999\\}");
+        assert_eq!(translate_regex("\\"), "\\");
+        let long = "{".repeat(200_000);
+        assert_eq!(translate_regex(&long).len(), 400_000);
     }
 }
