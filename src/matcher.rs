@@ -184,7 +184,7 @@ impl Matcher {
             }
         }
         if let Some(dfa) = &self.prefilter {
-            dfa.hits(data, |pattern, start, end| {
+            let report = |pattern: usize, start: usize, end: usize| {
                 for &r in &self.pattern_rules[pattern] {
                     if applies(r) {
                         let rule = &self.rules[r as usize];
@@ -195,7 +195,11 @@ impl Matcher {
                         }
                     }
                 }
-            });
+            };
+            match chunk.content {
+                Content::Text => dfa.hits(data, report),
+                Content::Binary => dfa.hits_in_strings(data, report),
+            }
         }
         raw.sort_unstable_by_key(|(r, w)| (*r, w.start, w.end));
         let mut merged: Vec<(u32, Range<usize>)> = Vec::new();
@@ -349,9 +353,18 @@ struct KeywordDfa {
     matches: Vec<Vec<(usize, usize)>>,
     /// The longest keyword's length.
     longest: usize,
+    /// Every keyword is made of string bytes (so `hits_in_strings` finds them all).
+    ascii: bool,
 }
 
 const MATCH: u32 = 1 << 31;
+/// The shortest string [`KeywordDfa::hits_in_strings`] looks for keywords in.
+pub const MIN_STRING: usize = 8;
+
+/// Printable ASCII (space to `~`): a byte of a string in binary data.
+fn is_string_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b)
+}
 /// Slices of a chunk walked at once by [`KeywordDfa::hits`].
 const LANES: usize = 4;
 /// Bytes per lane between two checks for a match state.
@@ -397,6 +410,7 @@ impl KeywordDfa {
                 stride,
                 matches: vec![Vec::new()],
                 longest: 0,
+                ascii: true,
             };
         };
         // Every state reachable from the start, breadth first (the hot states come first).
@@ -429,7 +443,8 @@ impl KeywordDfa {
         let len = table.len().next_power_of_two();
         assert!(len <= MATCH as usize, "keyword automaton too large");
         table.resize(len, 0);
-        KeywordDfa { classes, table, mask: len - 1, stride, matches, longest }
+        let ascii = patterns.iter().flatten().all(|&b| is_string_byte(b));
+        KeywordDfa { classes, table, mask: len - 1, stride, matches, longest, ascii }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
@@ -476,6 +491,48 @@ impl KeywordDfa {
         for k in 0..LANES {
             let tail = from[k] + blocks * BLOCK;
             self.walk(&data[..bounds[k + 1]], tail, states[k], bounds[k], &mut hit);
+        }
+    }
+
+    /// [`KeywordDfa::hits`] for binary data: only the keywords inside strings, stretches of at
+    /// least [`MIN_STRING`] printable ASCII bytes. A secret in memory or in a binary file is
+    /// such a string, and the rules applied to binary content are the ones with a distinctive
+    /// prefix, whose keyword is part of it. A string that long holds a whole aligned group of 4
+    /// bytes, so the data is tested 8 bytes at a time (SWAR) for such a group: zero pages and
+    /// random bytes cost a few instructions per 8 bytes.
+    fn hits_in_strings(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+        if !self.ascii {
+            return self.hits(data, hit);
+        }
+        const LOW: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut at = 0;
+        while at + 4 <= data.len() {
+            let group = if at + 8 <= data.len() {
+                let word = u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes"));
+                // Bit 7 of each byte set when the byte is not printable: ≥ 0x80, < 0x20 or 0x7f.
+                let low7 = word & !HIGH;
+                let bad = (word | !(low7 + 0x60 * LOW) | (low7 + LOW)) & HIGH;
+                if bad & 0x8080_8080 == 0 {
+                    at
+                } else if bad >> 32 == 0 {
+                    at + 4
+                } else {
+                    at += 8;
+                    continue;
+                }
+            } else if data[at..at + 4].iter().all(|&b| is_string_byte(b)) {
+                at
+            } else {
+                at += 4;
+                continue;
+            };
+            let start = data[..group].iter().rposition(|&b| !is_string_byte(b)).map_or(0, |p| p + 1);
+            let end = data[group..].iter().position(|&b| !is_string_byte(b)).map_or(data.len(), |p| group + p);
+            if end - start >= MIN_STRING {
+                self.hits(&data[start..end], |pattern, s, e| hit(pattern, start + s, start + e));
+            }
+            at = (end + 1).next_multiple_of(4);
         }
     }
 
@@ -894,6 +951,50 @@ mod tests {
             want.sort_unstable();
             got.sort_unstable();
             assert_eq!(got, want, "length {len}");
+        }
+    }
+
+    #[test]
+    fn binary_keyword_scan_finds_the_keywords_of_every_string_and_only_those() {
+        let patterns: Vec<Vec<u8>> = ["ghp_", "sl.", "q~", "xoxb-", "AKIA"].map(|p| p.as_bytes().to_vec()).into();
+        let nfa = noncontiguous::Builder::new().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
+        let kd = KeywordDfa::new(&nfa, &patterns);
+        for (seed, len) in [(1u64, 0usize), (2, 7), (3, 64), (4, 4099), (5, 100_003)] {
+            // Random bytes with zero stretches, then keywords planted in strings of every length
+            // from 2 to 12 (at every alignment), bounded by a NUL on each side.
+            let mut data = crate::testutil::random_bytes(seed, len);
+            for z in (0..len).step_by(997) {
+                data[z..(z + 300).min(len)].fill(0);
+            }
+            let mut at = 1;
+            for n in 2..=12usize {
+                for _ in 0..4 {
+                    let kw = [&b"ghp_"[..], b"sl.", b"q~", b"xoxB-", b"akia"][(at + n) % 5];
+                    let string: Vec<u8> = kw.iter().chain(b"abcdefghijkl").copied().take(n.max(kw.len())).collect();
+                    if at + string.len() + 2 >= len {
+                        break;
+                    }
+                    data[at] = 0;
+                    data[at + 1..at + 1 + string.len()].copy_from_slice(&string);
+                    data[at + 1 + string.len()] = 0;
+                    at += string.len() + 2 + 1 + (at % 7);
+                }
+            }
+            // Expected: every keyword whose enclosing printable run is MIN_STRING bytes or more.
+            let run_len = |s: usize, e: usize| {
+                let a = data[..s].iter().rposition(|&b| !is_string_byte(b)).map_or(0, |p| p + 1);
+                let b = data[e..].iter().position(|&b| !is_string_byte(b)).map_or(len, |p| e + p);
+                b - a
+            };
+            let mut want = Vec::new();
+            kd.hits(&data, |p, s, e| want.push((p, s, e)));
+            want.retain(|&(_, s, e)| run_len(s, e) >= MIN_STRING);
+            let mut got = Vec::new();
+            kd.hits_in_strings(&data, |p, s, e| got.push((p, s, e)));
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, want, "length {len}");
+            assert!(len < 4000 || got.len() >= 20, "length {len}: planted keywords found: {}", got.len());
         }
     }
 
