@@ -111,9 +111,10 @@ enum BaselineAction {
 enum RulesAction {
     /// List the rules in effect (id, confidence, name).
     List,
-    /// Check the built-in pack plus the given rule files: regexes, examples, negative examples.
+    /// Check rules: regexes, examples, negative examples, ids. The built-in pack, or only the
+    /// given rule files.
     Check {
-        /// Extra rule files (the `rules/*.toml` schema).
+        /// Rule files to check instead of the built-in pack (the `rules/*.toml` schema).
         files: Vec<PathBuf>,
     },
 }
@@ -499,7 +500,7 @@ fn run(
             std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
         crate::finding::set_fingerprint_key(key.as_bytes());
     }
-    let matcher = Matcher::new(load_rules(config.as_deref(), &[])?)?
+    let matcher = Matcher::new(load_rules(config.as_deref())?)?
         .with_known(known(&args.known)?)
         .with_path_rules(config.as_ref().map(|c| c.path_rules.clone()).unwrap_or_default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
@@ -574,7 +575,7 @@ fn redact(args: RedactArgs) -> Result<u8> {
     messages::set_verbosity(if args.quiet { Verbosity::Quiet } else { Verbosity::Normal });
     let cwd = std::env::current_dir()?;
     let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
-    let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?.with_known(known(&args.known)?);
+    let matcher = Matcher::new(load_rules(config.as_ref())?)?.with_known(known(&args.known)?);
     let decode = crate::decode::Limits { depth: args.decode_depth, ..Default::default() };
     if args.in_place.is_empty() {
         let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
@@ -681,7 +682,7 @@ fn config_command(action: ConfigAction) -> Result<u8> {
                 (None, None) => FoundBy::Discovery,
             };
             let config = config::discover(explicit.as_deref(), &cwd)?;
-            let rules = load_rules(config.as_ref(), &[])?;
+            let rules = load_rules(config.as_ref())?;
             let root = config.as_ref().map_or_else(|| config::project_root(&cwd), |c| c.dir.clone());
             let cx = Context { config: config.as_ref(), found_by, rules: &rules, root: &root, cwd: &cwd };
             print!("{}", crate::resolved::show(&cx)?);
@@ -696,7 +697,7 @@ fn config_command(action: ConfigAction) -> Result<u8> {
                 eprintln!("leakscan: no config file found (nothing to check)");
                 return Ok(exit::CLEAN);
             };
-            let matcher = Matcher::new(load_rules(Some(&config), &[])?)?;
+            let matcher = Matcher::new(load_rules(Some(&config))?)?;
             eprintln!(
                 "leakscan: {}: ok ({} rules, {} allowlists, {} path globs)",
                 config.file.display(),
@@ -758,7 +759,7 @@ fn exclusion(config: Option<Arc<Config>>, cwd: PathBuf) -> Exclude {
 }
 
 /// The built-in pack, minus the config's disabled rules, plus its own rules and `extra` files.
-fn load_rules(config: Option<&Config>, extra: &[PathBuf]) -> Result<Vec<Rule>> {
+fn load_rules(config: Option<&Config>) -> Result<Vec<Rule>> {
     let mut errors = Vec::new();
     let mut all = if config.is_none_or(|c| c.use_builtin) {
         rules::builtin().unwrap_or_else(|e| {
@@ -782,7 +783,17 @@ fn load_rules(config: Option<&Config>, extra: &[PathBuf]) -> Result<Vec<Rule>> {
             }
         }
     }
-    for file in extra {
+    if errors.is_empty() {
+        Ok(all)
+    } else {
+        Err(anyhow!("{}", errors.join("\n")))
+    }
+}
+
+/// The rules of standalone rule files (`rules check FILE...`), every load error listed.
+fn load_rule_files(files: &[PathBuf]) -> Result<Vec<Rule>> {
+    let (mut all, mut errors) = (Vec::new(), Vec::new());
+    for file in files {
         let text = std::fs::read_to_string(file).map_err(|e| anyhow!("reading {}: {e}", file.display()))?;
         match rules::load_text(&text, &file.display().to_string()) {
             Ok(r) => all.extend(r),
@@ -801,7 +812,7 @@ fn rules_command(action: RulesAction) -> Result<u8> {
     match action {
         RulesAction::List => {
             let config = config::discover(None, &cwd)?;
-            let matcher = Matcher::new(load_rules(config.as_ref(), &[])?)?;
+            let matcher = Matcher::new(load_rules(config.as_ref())?)?;
             let mut out = std::io::stdout().lock();
             for r in matcher.rules() {
                 writeln!(out, "{}\t{}\t{}", r.info.id, r.info.confidence.as_str(), r.info.name)?;
@@ -809,7 +820,8 @@ fn rules_command(action: RulesAction) -> Result<u8> {
             Ok(exit::CLEAN)
         }
         RulesAction::Check { files } => {
-            let matcher = Matcher::new(load_rules(None, &files)?)?;
+            let rules = if files.is_empty() { load_rules(None)? } else { load_rule_files(&files)? };
+            let matcher = Matcher::new(rules)?;
             let problems = crate::check::check(&matcher);
             for p in &problems {
                 println!("{p}");

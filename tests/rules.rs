@@ -69,6 +69,23 @@ fn rules_check_command_reports_a_broken_user_rule() {
 }
 
 #[test]
+fn rules_check_on_a_pack_file_checks_that_file_alone() {
+    // A file of the pack, copied out: its ids are the built-in ones, and that is no problem.
+    let d = Dir::new();
+    let aws = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/aws.toml")).unwrap();
+    d.write("aws.toml", &aws);
+    let r = d.run(&["rules", "check", "aws.toml"]);
+    r.expect_code(0);
+    let count = aws.matches("[[rules]]").count();
+    assert!(r.stderr().contains(&format!("{count} rules checked, 0 problem(s)")), "{r}");
+    // The same file twice: every id is now a duplicate.
+    d.write("again.toml", &aws);
+    let r = d.run(&["rules", "check", "aws.toml", "again.toml"]);
+    r.expect_code(1);
+    assert_eq!(r.stdout().matches("duplicate id").count(), count, "{r}");
+}
+
+#[test]
 fn rules_list_names_every_rule() {
     let r = Dir::new().run(&["rules", "list"]);
     r.expect_code(0);
