@@ -51,6 +51,42 @@ fn probing_finds_runs_at_every_offset_and_respects_want() {
 }
 
 #[test]
+fn block_masks_find_every_long_run_a_byte_walk_finds() {
+    // Runs of every length around MIN_BASE64 and 64, at every alignment, between separators;
+    // `want` ranges cutting through them. Reference: the maximal runs, walked byte by byte.
+    let mut data = Vec::new();
+    let seps = random_bytes(11, 4000);
+    for (i, len) in (0..400).map(|i| (i, [1, 5, 23, 24, 25, 40, 63, 64, 65, 127, 128, 129, 300][i % 13])) {
+        let alphabet: &[u8] = [&b"aZ09+/xQ"[..], b"aZ09-_xQ", b"0123456789abcdef", b"QWERTYqwerty7"][i % 4];
+        data.extend((0..len).map(|k| alphabet[(i + k * 7) % alphabet.len()]));
+        data.push([b' ', b'.', b'=', b'\n', 0xc3][i % 5]);
+        data.extend(seps[i * 3..i * 3 + i % 3].iter().map(|&b| if is(b, ALNUM | STD | URL) { b'!' } else { b }));
+    }
+    let any = ALNUM | STD | URL;
+    for want in [0..data.len(), 1..data.len(), 100..5000, 777..778, 64..128, 4000..data.len() - 3] {
+        let mut want_runs = Vec::new();
+        let mut i = 0;
+        while i < data.len() {
+            let s = i;
+            while i < data.len() && is(data[i], any) {
+                i += 1;
+            }
+            if i - s >= MIN_BASE64 && s < want.end && i > want.start {
+                emit(&data, s..i, &want, &mut want_runs);
+            }
+            i += 1;
+        }
+        let mut got = Vec::new();
+        base64_and_hex(&data, &want, &mut got);
+        let key = |c: &Candidate| (c.span.start, c.span.end, c.kind);
+        want_runs.sort_by_key(key);
+        got.sort_by_key(key);
+        assert!(want_runs.len() > 10 || want.len() < 10_000, "{want:?}");
+        assert_eq!(got, want_runs, "want {want:?}");
+    }
+}
+
+#[test]
 fn percent_and_escape_spans() {
     let data = b"x GET /a?q=p%40ss%2Fword&b=1 HTTP/1.1\n{\"k\": \"\\u0067hp_x\\u0041\"}\nplain \\n line\n";
     let got = found(data);
