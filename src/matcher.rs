@@ -201,7 +201,10 @@ impl Matcher {
                 Content::Binary => dfa.hits_in_strings(data, report),
             }
         }
-        raw.sort_unstable_by_key(|(r, w)| (*r, w.start, w.end));
+        // By rule, then start (a chunk is far below 2^40 bytes); the merge takes the largest
+        // end of windows starting together, so their order does not matter. One integer key
+        // sorts in half the time of the (rule, start, end) tuple.
+        raw.sort_unstable_by_key(|(r, w)| (u64::from(*r) << 40) | w.start as u64);
         let mut merged: Vec<(u32, Range<usize>)> = Vec::new();
         for (r, Range { start: s, end: e }) in raw {
             match merged.last_mut() {
