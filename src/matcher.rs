@@ -361,8 +361,25 @@ struct KeywordDfa {
 }
 
 const MATCH: u32 = 1 << 31;
-/// The shortest string [`KeywordDfa::hits_in_strings`] looks for keywords in.
+/// The shortest string [`KeywordDfa::hits_in_strings`] surely looks for keywords in (its
+/// shift-and test is written for 8).
 pub const MIN_STRING: usize = 8;
+
+/// Bit `i` set when `block[i]` (of up to 64 bytes) is printable ASCII.
+fn printable_mask(block: &[u8]) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut bytes = [0u8; 64];
+    bytes[..block.len()].copy_from_slice(block);
+    bytes.chunks_exact(8).enumerate().fold(0u64, |mask, (k, word)| {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // Bit 7 of each byte set when the byte is printable: not ≥ 0x80, < 0x20 or 0x7f.
+        let low7 = word & !HIGH;
+        let good = !(word | !(low7 + 0x60 * LOW) | (low7 + LOW)) & HIGH;
+        // Eight 0/1 bytes → eight bits: the multiply moves byte j's bit to bit 56 + j.
+        mask | ((good >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
+    })
+}
 
 /// Printable ASCII (space to `~`): a byte of a string in binary data.
 fn is_string_byte(b: u8) -> bool {
@@ -497,45 +514,53 @@ impl KeywordDfa {
         }
     }
 
-    /// [`KeywordDfa::hits`] for binary data: only the keywords inside strings, stretches of at
-    /// least [`MIN_STRING`] printable ASCII bytes. A secret in memory or in a binary file is
-    /// such a string, and the rules applied to binary content are the ones with a distinctive
-    /// prefix, whose keyword is part of it. A string that long holds a whole aligned group of 4
-    /// bytes, so the data is tested 8 bytes at a time (SWAR) for such a group: zero pages and
-    /// random bytes cost a few instructions per 8 bytes.
+    /// [`KeywordDfa::hits`] for binary data, walking only the blocks that may hold a string: a
+    /// secret in memory or in a binary file is a string of printable ASCII, and the rules
+    /// applied to binary content are the ones with a distinctive prefix, whose keyword is part
+    /// of it. Every keyword in a string of at least [`MIN_STRING`] bytes is reported, some in
+    /// shorter strings may be. Each 64-byte block gets a bitmask of its printable bytes (SWAR,
+    /// no branch per byte); a block is live when it holds 8 printable bytes in a row, or its
+    /// first ones complete a string the block before ended with. Live blocks close together
+    /// are walked as one region, with the four-lane walk; zero pages and random bytes are not
+    /// walked at all.
     fn hits_in_strings(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         if !self.ascii {
             return self.hits(data, hit);
         }
-        const LOW: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let mut at = 0;
-        while at + 4 <= data.len() {
-            let group = if at + 8 <= data.len() {
-                let word = u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes"));
-                // Bit 7 of each byte set when the byte is not printable: ≥ 0x80, < 0x20 or 0x7f.
-                let low7 = word & !HIGH;
-                let bad = (word | !(low7 + 0x60 * LOW) | (low7 + LOW)) & HIGH;
-                if bad & 0x8080_8080 == 0 {
-                    at
-                } else if bad >> 32 == 0 {
-                    at + 4
-                } else {
-                    at += 8;
-                    continue;
-                }
-            } else if data[at..at + 4].iter().all(|&b| is_string_byte(b)) {
-                at
-            } else {
-                at += 4;
+        // A keyword in a string that reaches into a live block lies within this much of it.
+        let margin = self.longest.max(MIN_STRING);
+        let mut walk = |from: usize, to: usize| {
+            let (from, to) = (from.saturating_sub(margin), (to + margin).min(data.len()));
+            self.hits(&data[from..to], |pattern, s, e| hit(pattern, from + s, from + e));
+        };
+        // The live blocks seen and not walked yet. Regions are merged unless their margins
+        // cannot meet, so a keyword lies in at most one walked slice and is reported once.
+        let mut region: Option<Range<usize>> = None;
+        let mut before = 0; // printable bytes ending the previous block
+        for (i, block) in data.chunks(64).enumerate() {
+            let m = printable_mask(block);
+            let first = m.trailing_ones() as usize;
+            // Bit i of `eight`: bytes i..i + 8 of the block are printable (MIN_STRING = 8).
+            let two = m & m >> 1;
+            let four = two & two >> 2;
+            let eight = four & four >> 4;
+            let live = eight != 0 || before + first >= MIN_STRING;
+            before = if first == 64 { before + 64 } else { m.leading_ones() as usize };
+            if !live {
                 continue;
-            };
-            let start = data[..group].iter().rposition(|&b| !is_string_byte(b)).map_or(0, |p| p + 1);
-            let end = data[group..].iter().position(|&b| !is_string_byte(b)).map_or(data.len(), |p| group + p);
-            if end - start >= MIN_STRING {
-                self.hits(&data[start..end], |pattern, s, e| hit(pattern, start + s, start + e));
             }
-            at = (end + 1).next_multiple_of(4);
+            let live = i * 64..i * 64 + block.len();
+            region = match region {
+                Some(r) if live.start < r.end + 2 * margin => Some(r.start..live.end),
+                Some(r) => {
+                    walk(r.start, r.end);
+                    Some(live)
+                }
+                None => Some(live),
+            };
+        }
+        if let Some(r) = region {
+            walk(r.start, r.end);
         }
     }
 
@@ -958,16 +983,16 @@ mod tests {
     }
 
     #[test]
-    fn binary_keyword_scan_finds_the_keywords_of_every_string_and_only_those() {
+    fn binary_keyword_scan_finds_the_keywords_of_every_string_once() {
         let patterns: Vec<Vec<u8>> = ["ghp_", "sl.", "q~", "xoxb-", "AKIA"].map(|p| p.as_bytes().to_vec()).into();
         let nfa = noncontiguous::Builder::new().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
         let kd = KeywordDfa::new(&nfa, &patterns);
         for (seed, len) in [(1u64, 0usize), (2, 7), (3, 64), (4, 4099), (5, 100_003)] {
-            // Random bytes with zero stretches, then keywords planted in strings of every length
-            // from 2 to 12 (at every alignment), bounded by a NUL on each side.
+            // Random bytes with long zero stretches, then keywords planted in strings of every
+            // length from 2 to 12 (at every alignment), bounded by a NUL on each side.
             let mut data = crate::testutil::random_bytes(seed, len);
             for z in (0..len).step_by(997) {
-                data[z..(z + 300).min(len)].fill(0);
+                data[z..(z + 600).min(len)].fill(0);
             }
             let mut at = 1;
             for n in 2..=12usize {
@@ -980,25 +1005,36 @@ mod tests {
                     data[at] = 0;
                     data[at + 1..at + 1 + string.len()].copy_from_slice(&string);
                     data[at + 1 + string.len()] = 0;
-                    at += string.len() + 2 + 1 + (at % 7);
+                    at += string.len() + 2 + 1 + (at % 7) + 150 * (n % 3);
                 }
             }
-            // Expected: every keyword whose enclosing printable run is MIN_STRING bytes or more.
             let run_len = |s: usize, e: usize| {
                 let a = data[..s].iter().rposition(|&b| !is_string_byte(b)).map_or(0, |p| p + 1);
                 let b = data[e..].iter().position(|&b| !is_string_byte(b)).map_or(len, |p| e + p);
                 b - a
             };
-            let mut want = Vec::new();
-            kd.hits(&data, |p, s, e| want.push((p, s, e)));
-            want.retain(|&(_, s, e)| run_len(s, e) >= MIN_STRING);
+            let mut all = Vec::new();
+            kd.hits(&data, |p, s, e| all.push((p, s, e)));
+            all.sort_unstable();
             let mut got = Vec::new();
             kd.hits_in_strings(&data, |p, s, e| got.push((p, s, e)));
-            want.sort_unstable();
             got.sort_unstable();
-            assert_eq!(got, want, "length {len}");
-            assert!(len < 4000 || got.len() >= 20, "length {len}: planted keywords found: {}", got.len());
+            // Every keyword in a string of MIN_STRING bytes or more; nothing twice; nothing
+            // that is not a keyword occurrence.
+            for h in all.iter().filter(|&&(_, s, e)| run_len(s, e) >= MIN_STRING) {
+                assert!(got.binary_search(h).is_ok(), "length {len}: missed {h:?}");
+            }
+            assert!(got.windows(2).all(|w| w[0] != w[1]), "length {len}: reported twice");
+            assert!(got.iter().all(|h| all.binary_search(h).is_ok()), "length {len}");
+            assert!(len < 50_000 || got.len() >= 10, "length {len}: planted keywords found: {}", got.len());
         }
+        // Zeros around one long string and one short one: only the long one's keyword.
+        let mut data = vec![0u8; 1 << 16];
+        data[1001..1001 + 20].copy_from_slice(b"xoxb-1234567890abcde");
+        data[40_003..40_006].copy_from_slice(b"q~x");
+        let mut got = Vec::new();
+        kd.hits_in_strings(&data, |p, s, e| got.push((p, s, e)));
+        assert_eq!(got, [(3, 1001, 1006)]);
     }
 
     fn matcher(toml: &str) -> Matcher {
