@@ -367,17 +367,15 @@ pub const MIN_STRING: usize = 8;
 
 /// Bit `i` set when `block[i]` (of up to 64 bytes) is printable ASCII.
 fn printable_mask(block: &[u8]) -> u64 {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut bytes = [0u8; 64];
-    bytes[..block.len()].copy_from_slice(block);
-    bytes.chunks_exact(8).enumerate().fold(0u64, |mask, (k, word)| {
-        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        // Bit 7 of each byte set when the byte is printable: not ≥ 0x80, < 0x20 or 0x7f.
-        let low7 = word & !HIGH;
-        let good = !(word | !(low7 + 0x60 * LOW) | (low7 + LOW)) & HIGH;
-        // Eight 0/1 bytes → eight bits: the multiply moves byte j's bit to bit 56 + j.
-        mask | ((good >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
+    // One compare per byte (the compiler vectorizes it), then eight 0/1 bytes → eight bits:
+    // the multiply moves byte j's bit to bit 56 + j, without carries.
+    let mut flags = [0u8; 64];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        *f = u8::from(b.wrapping_sub(0x20) < 0x5f);
+    }
+    flags.chunks_exact(8).enumerate().fold(0u64, |mask, (k, eight)| {
+        let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+        mask | (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
     })
 }
 
