@@ -232,6 +232,26 @@ mod tests {
                 assert_eq!(runs(&data, 8), found, "length {len}, density {density}");
             }
         }
+        // Sparse: zero and random stretches with strings of 6 to 12 code units of either order
+        // at every offset (blocks with and without a run, runs across block boundaries).
+        let mut data = crate::testutil::random_bytes(3, 40_000);
+        for z in (0..data.len()).step_by(1500) {
+            data[z..(z + 700).min(40_000)].fill(0);
+        }
+        let mut at = 5;
+        for i in 0..300 {
+            let word = &"abcdefghijkl"[..6 + i % 7];
+            let unit = if i % 3 == 0 { be(word) } else { le(word) };
+            if at + unit.len() + 2 > data.len() {
+                break;
+            }
+            data[at..at + unit.len()].copy_from_slice(&unit);
+            at += unit.len() + 37 + i % 61;
+        }
+        let found = runs_in(&data, 8);
+        assert!(found.len() > 50, "{}", found.len());
+        assert_eq!(runs(&data, 8), found);
+
         let mut text = vec![0x90u8; 3];
         text.extend(le("a UTF-16 string of some length"));
         text.extend([0x90; 40]);
