@@ -6,7 +6,7 @@
 //! the input. Findings are reported as they arrive; SIGINT/SIGTERM stop the producer, drain
 //! the workers and still print the summary (a second signal exits at once with 130). Threads
 //! are detached so a source blocked in a read (a quiet pipe) cannot keep the process alive.
-//! Depends on `source`, `matcher`, `decode`, `utf16`, `report`, `chunk`, `finding`, `summary`, `messages`.
+//! Depends on `source`, `matcher`, `layers`, `report`, `chunk`, `finding`, `summary`, `messages`.
 
 use crate::chunk::{Chunk, Chunker};
 use crate::finding::Finding;
@@ -102,10 +102,8 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
         std::thread::spawn(move || {
             let mut found = Vec::new();
             for chunk in rx {
-                let s = matcher.scan(&chunk, &mut found);
-                let s16 = crate::utf16::scan(&matcher, &chunk, &mut found);
-                let sd = crate::decode::scan(&matcher, &chunk, &decode, &mut found);
-                marker_suppressed.fetch_add(s.by_marker + s16.by_marker + sd.suppressed.by_marker, Ordering::Relaxed);
+                let by_marker = crate::layers::scan(&matcher, &chunk, &decode, &mut found);
+                marker_suppressed.fetch_add(by_marker, Ordering::Relaxed);
                 if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
                     return;
                 }

@@ -5,7 +5,7 @@
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
 //! `finding`, `summary`; `known` on `finding`; `utf16` and `decode` on `matcher`, `chunk`,
-//! `finding`; `redact` on `matcher`; `pathrule` on `rules`, `chunk`, `finding`; `baseline` on
+//! `finding`; `layers` on `matcher`, `utf16`, `decode`; `redact` on `layers`; `pathrule` on `rules`, `chunk`, `finding`; `baseline` on
 //! `finding`; `engine` on those; `check`, `config`, `resolved`, `crashtest`, `cli` on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -23,6 +23,7 @@ pub mod finding;
 pub mod gitleaks;
 pub mod hook;
 pub mod known;
+pub mod layers;
 pub mod matcher;
 pub mod messages;
 pub mod pack;

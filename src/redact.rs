@@ -8,7 +8,7 @@
 //! than [`LINE_CAP`] is processed in overlapping windows, and an open PEM block is held back at
 //! most [`PEM_HOLD`] bytes so a BEGIN…END block spanning lines is redacted whole. `--in-place`
 //! writes a temporary file in the same directory, fsyncs it and renames it over the original.
-//! Depends on `matcher`, `utf16`, `decode`, `chunk`, `finding`, `messages`; never on `report`
+//! Depends on `layers`, `matcher`, `decode`, `chunk`, `finding`, `messages`; never on `report`
 //! or `source`.
 
 use crate::chunk::{Chunk, Content, Origin};
@@ -121,9 +121,7 @@ impl Redactor<'_> {
             content: Content::Text,
         };
         let mut found = Vec::new();
-        self.matcher.scan(&chunk, &mut found);
-        crate::utf16::scan(self.matcher, &chunk, &mut found);
-        crate::decode::scan(self.matcher, &chunk, self.decode, &mut found);
+        crate::layers::scan(self.matcher, &chunk, self.decode, &mut found);
         found.sort_by_key(|f| f.offset);
         self.buf = chunk.data;
         self.buf.extend_from_slice(&tail);
