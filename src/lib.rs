@@ -1,7 +1,8 @@
 //! leakscan: a secret-leak scanner. Data flows one way:
 //! inputs → sources → chunks → matcher → findings → reporters.
 //!
-//! Module dependency direction: `entropy`, `messages`, `summary`, `pack` depend on nothing;
+//! Module dependency direction: `entropy`, `messages`, `summary`, `pack`, `bytemask` depend on
+//! nothing;
 //! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
 //! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
 //! `finding`, `summary`; `known` on `finding`; `utf16` and `decode` on `matcher`, `chunk`,
@@ -11,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod bytemask;
 pub mod check;
 pub mod chunk;
 pub mod cli;

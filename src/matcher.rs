@@ -4,7 +4,7 @@
 //! Invariant: the matcher sees bytes and an opaque `Origin`, never opens anything; it reports
 //! a match only when the match starts in the chunk's owned range, so overlapping chunks never
 //! report a secret twice. Known values (`known`) are exact matches and skip the secret filters.
-//! Depends on `rules`, `chunk`, `finding`, `entropy`, `known`.
+//! Depends on `rules`, `chunk`, `finding`, `entropy`, `known`, `bytemask`.
 
 use crate::chunk::{count_lines, Chunk, Content, Origin};
 use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
@@ -365,20 +365,6 @@ const MATCH: u32 = 1 << 31;
 /// shift-and test is written for 8).
 pub const MIN_STRING: usize = 8;
 
-/// Bit `i` set when `block[i]` (of up to 64 bytes) is printable ASCII.
-fn printable_mask(block: &[u8]) -> u64 {
-    // One compare per byte (the compiler vectorizes it), then eight 0/1 bytes → eight bits:
-    // the multiply moves byte j's bit to bit 56 + j, without carries.
-    let mut flags = [0u8; 64];
-    for (f, &b) in flags.iter_mut().zip(block) {
-        *f = u8::from(b.wrapping_sub(0x20) < 0x5f);
-    }
-    flags.chunks_exact(8).enumerate().fold(0u64, |mask, (k, eight)| {
-        let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-        mask | (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
-    })
-}
-
 /// Printable ASCII (space to `~`): a byte of a string in binary data.
 fn is_string_byte(b: u8) -> bool {
     (0x20..0x7f).contains(&b)
@@ -536,7 +522,7 @@ impl KeywordDfa {
         let mut region: Option<Range<usize>> = None;
         let mut before = 0; // printable bytes ending the previous block
         for (i, block) in data.chunks(64).enumerate() {
-            let m = printable_mask(block);
+            let m = crate::bytemask::of(block, is_string_byte);
             let first = m.trailing_ones() as usize;
             // Bit i of `eight`: bytes i..i + 8 of the block are printable (MIN_STRING = 8).
             let two = m & m >> 1;
@@ -547,14 +533,14 @@ impl KeywordDfa {
             if !live {
                 continue;
             }
-            let live = i * 64..i * 64 + block.len();
+            let at = i * 64..i * 64 + block.len();
             region = match region {
-                Some(r) if live.start < r.end + 2 * margin => Some(r.start..live.end),
+                Some(r) if at.start < r.end + 2 * margin => Some(r.start..at.end),
                 Some(r) => {
                     walk(r.start, r.end);
-                    Some(live)
+                    Some(at)
                 }
-                None => Some(live),
+                None => Some(at),
             };
         }
         if let Some(r) = region {

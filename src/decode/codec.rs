@@ -4,7 +4,7 @@
 //! Invariant: finding candidates costs a few vector compares and bit operations per 64 input
 //! bytes on text that holds none (runs of the base64 alphabet are found in a bitmask of each
 //! 64-byte block; `%` and `\` by `memchr`); decoding is linear and allocation-free
-//! beyond the caller's buffer; the decoded→encoded map is exact. Depends on nothing but std
+//! beyond the caller's buffer; the decoded→encoded map is exact. Depends on `bytemask`, std
 //! and `memchr`.
 
 use std::ops::Range;
@@ -200,19 +200,11 @@ fn emit(data: &[u8], run: Range<usize>, want: &Range<usize>, out: &mut Vec<Candi
     classify(data, run, used, hex_or_dash != 0, out);
 }
 
-/// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet.
+/// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet: the class
+/// test spelled as compares (a table lookup per byte does not vectorize).
 fn alphabet_mask(block: &[u8]) -> u64 {
-    let mut flags = [0u8; 64];
-    for (f, &b) in flags.iter_mut().zip(block) {
-        let lower = b | 0x20;
-        *f = u8::from(
-            lower.wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10 || matches!(b, b'+' | b'/' | b'-' | b'_'),
-        );
-    }
-    // Eight 0/1 bytes → eight bits: the multiply moves byte i's bit to bit 56 + i, no carries.
-    flags.chunks_exact(8).enumerate().fold(0u64, |mask, (k, eight)| {
-        let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-        mask | (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
+    crate::bytemask::of(block, |b| {
+        (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10 || matches!(b, b'+' | b'/' | b'-' | b'_')
     })
 }
 

@@ -1,0 +1,35 @@
+//! 64-byte blocks as bitmasks: bit `i` says whether byte `i` has a property. The binary keyword
+//! scan (`matcher`) and the base64 run search (`decode::codec`) read data this way, then find
+//! runs with shifts and ANDs instead of a branch per byte.
+//!
+//! Invariant: the predicate is applied with one compare per byte over a fixed 64-byte array,
+//! which the compiler vectorizes; bits past the end of a short block are 0. Depends on nothing.
+
+/// Bit `i` set when `pred(block[i])`, for a block of at most 64 bytes.
+#[inline]
+pub fn of(block: &[u8], pred: impl Fn(u8) -> bool) -> u64 {
+    debug_assert!(block.len() <= 64);
+    let mut flags = [0u8; 64];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        *f = u8::from(pred(b));
+    }
+    // Eight 0/1 bytes → eight bits: the multiply moves byte j's bit to bit 56 + j, no carries.
+    flags.chunks_exact(8).enumerate().fold(0u64, |mask, (k, eight)| {
+        let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+        mask | (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bits_follow_the_bytes() {
+        let block: Vec<u8> = (0..64u8).map(|i| if i % 3 == 0 { b'a' } else { 0 }).collect();
+        let mask = super::of(&block, |b| b == b'a');
+        for i in 0..64 {
+            assert_eq!(mask >> i & 1 == 1, i % 3 == 0, "bit {i}");
+        }
+        assert_eq!(super::of(b"aaa", |b| b == b'a'), 0b111);
+        assert_eq!(super::of(&[], |_| true), 0);
+    }
+}
