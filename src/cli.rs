@@ -758,7 +758,7 @@ fn exclusion(config: Option<Arc<Config>>, cwd: PathBuf) -> Exclude {
     })
 }
 
-/// The built-in pack, minus the config's disabled rules, plus its own rules and `extra` files.
+/// The built-in pack, minus the config's disabled rules, plus its own rules.
 fn load_rules(config: Option<&Config>) -> Result<Vec<Rule>> {
     let mut errors = Vec::new();
     let mut all = if config.is_none_or(|c| c.use_builtin) {
@@ -783,11 +783,7 @@ fn load_rules(config: Option<&Config>) -> Result<Vec<Rule>> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(all)
-    } else {
-        Err(anyhow!("{}", errors.join("\n")))
-    }
+    every_error(all, errors)
 }
 
 /// The rules of standalone rule files (`rules check FILE...`), every load error listed.
@@ -800,8 +796,13 @@ fn load_rule_files(files: &[PathBuf]) -> Result<Vec<Rule>> {
             Err(e) => errors.extend(e),
         }
     }
+    every_error(all, errors)
+}
+
+/// The rules, or one error listing every problem found while loading them.
+fn every_error(rules: Vec<Rule>, errors: Vec<String>) -> Result<Vec<Rule>> {
     if errors.is_empty() {
-        Ok(all)
+        Ok(rules)
     } else {
         Err(anyhow!("{}", errors.join("\n")))
     }
