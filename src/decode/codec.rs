@@ -191,14 +191,32 @@ fn emit(data: &[u8], run: Range<usize>, want: &Range<usize>, out: &mut Vec<Candi
     if run.len() < MIN_BASE64 || run.start >= want.end {
         return;
     }
-    let (mut used, mut hex_or_dash) = (0u8, HEXDASH);
-    for &b in &data[run.clone()] {
-        let c = CLASS[b as usize];
-        used |= c;
-        hex_or_dash &= c;
+    // Per-byte flags OR-ed over fixed 32-byte arrays, which the compiler vectorizes (a
+    // class-table lookup per byte does not, and this covers every long run: hashes and ids).
+    let flags = |b: u8| {
+        let hex = (b | 0x20).wrapping_sub(b'a') < 6 || b.wrapping_sub(b'0') < 10;
+        u8::from(matches!(b, b'+' | b'/')) * SEEN_STD
+            | u8::from(matches!(b, b'-' | b'_')) * SEEN_URL
+            | u8::from(b == b'-') * SEEN_DASH
+            | u8::from(!hex && b != b'-') * SEEN_OTHER
+    };
+    let mut lanes = [0u8; 32];
+    let mut blocks = data[run.clone()].chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, &b) in lanes.iter_mut().zip(block) {
+            *lane |= flags(b);
+        }
     }
-    classify(data, run, used, hex_or_dash != 0, out);
+    let seen = blocks.remainder().iter().fold(lanes.iter().fold(0, |a, &l| a | l), |a, &b| a | flags(b));
+    classify(data, run, seen, out);
 }
+
+/// What a run holds (bits of [`emit`]'s summary): `+` or `/`; `-` or `_`; `-`; a byte that is
+/// neither a hex digit nor `-`.
+const SEEN_STD: u8 = 1;
+const SEEN_URL: u8 = 2;
+const SEEN_DASH: u8 = 4;
+const SEEN_OTHER: u8 = 8;
 
 /// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet: the class
 /// test spelled as compares (a table lookup per byte does not vectorize).
@@ -208,20 +226,30 @@ fn alphabet_mask(block: &[u8]) -> u64 {
     })
 }
 
-/// Splits one run of the union alphabet (using the classes `used`; `hex_or_dash`: only hex
-/// digits and dashes) into hex and base64 candidates.
-fn classify(data: &[u8], run: Range<usize>, used: u8, hex_or_dash: bool, out: &mut Vec<Candidate>) {
+/// Splits one run of the union alphabet (holding what `seen` says) into hex and base64
+/// candidates.
+fn classify(data: &[u8], run: Range<usize>, seen: u8, out: &mut Vec<Candidate>) {
     let bytes = &data[run.clone()];
     if bytes.len() >= MIN_HEX {
-        hex_runs(bytes, run.start, out);
+        if seen & (SEEN_DASH | SEEN_OTHER) == 0 {
+            // Hex digits only (a hash, a trace id): one candidate, no second walk.
+            out.push(Candidate { kind: Kind::Hex, span: run.start..run.start + bytes.len() / 2 * 2 });
+        } else {
+            hex_runs(bytes, run.start, out);
+        }
     }
-    if hex_or_dash {
+    if seen & SEEN_OTHER == 0 {
         // Hex digits (and dashes) only: a hash, a UUID, an id or a number, never worth a
         // base64 reading.
         return;
     }
     let padded = |end: usize| end + data[end..].iter().take(2).take_while(|&&b| b == b'=').count();
     let mut split = |kind: Kind, separators: u8| {
+        if separators == 0 {
+            // One alphabet: the run is one candidate (it is at least MIN_BASE64 long).
+            out.push(Candidate { kind, span: run.start..padded(run.end) });
+            return;
+        }
         let mut from = run.start;
         for piece in bytes.split(|&b| is(b, separators)) {
             let to = from + piece.len();
@@ -232,7 +260,7 @@ fn classify(data: &[u8], run: Range<usize>, used: u8, hex_or_dash: bool, out: &m
             from = to + 1;
         }
     };
-    match (used & STD != 0, used & URL != 0) {
+    match (seen & SEEN_STD != 0, seen & SEEN_URL != 0) {
         (_, false) => split(Kind::Base64, 0),
         (false, true) => split(Kind::Base64Url, 0),
         (true, true) => {
