@@ -32,9 +32,12 @@ pub fn reach(hir: &Hir, keywords: &[Vec<u8>], cap: usize) -> Option<Reach> {
         return None;
     }
     let holds_keyword = |strings: &[Vec<u8>]| strings.iter().all(|s| keywords.iter().any(|k| contains(s, k)));
+    // A match's keyword may sit anywhere in the string, but its first keyword (a window is
+    // cut around every keyword occurrence) starts at most `lead` bytes in.
+    let lead = |strings: &[Vec<u8>]| strings.iter().filter_map(|s| first_keyword(s, keywords)).max().unwrap_or(0);
     if let Some(all) = strings(hir).filter(|all| holds_keyword(all)) {
         let longest = all.iter().map(Vec::len).max().unwrap_or(0);
-        return Some(Reach { before: longest, after: longest });
+        return Some(Reach { before: lead(&all), after: longest });
     }
     let len = |p: &Hir| p.properties().maximum_len().unwrap_or(cap).min(cap);
     match hir.kind() {
@@ -48,7 +51,7 @@ pub fn reach(hir: &Hir, keywords: &[Vec<u8>], cap: usize) -> Option<Reach> {
                     acc = product(&acc, &strings(part)?)?;
                     if holds_keyword(&acc) {
                         let longest = acc.iter().map(Vec::len).max().unwrap_or(0);
-                        return Some((i, j + 1, Reach { before: longest, after: longest }));
+                        return Some((i, j + 1, Reach { before: lead(&acc), after: longest }));
                     }
                 }
                 None
@@ -147,6 +150,15 @@ fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     Some(a.iter().flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat())).collect())
 }
 
+/// Where the first keyword occurrence in `hay` starts (ASCII case-insensitively).
+fn first_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> Option<usize> {
+    (0..hay.len()).find(|&i| {
+        keywords
+            .iter()
+            .any(|k| !k.is_empty() && hay[i..].len() >= k.len() && hay[i..i + k.len()].eq_ignore_ascii_case(k))
+    })
+}
+
 /// Whether `hay` (lowercase) contains `needle`, ASCII case-insensitively.
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
@@ -167,17 +179,27 @@ mod tests {
     #[test]
     fn a_prefix_token_reaches_only_forward_past_its_keyword() {
         let r = reach(&parse(r"\b(ghp_[A-Za-z0-9]{36})\b"), &kw(&["ghp_"]), 200).unwrap();
-        assert_eq!(r, Reach { before: 4, after: 36 + 4 });
+        assert_eq!(r, Reach { before: 0, after: 36 + 4 });
     }
 
     #[test]
     fn case_insensitive_alternations_of_keywords_count() {
         let re = r#"(?i)[a-z_]{0,10}(?:password|api[_-]?key)[ \t]{0,5}=[ \t]{0,5}"([^"\r\n]{4,40})""#;
         let r = reach(&parse(re), &kw(&["password", "api_key", "apikey", "api-key"]), 200).unwrap();
-        assert_eq!(r, Reach { before: 10 + 8, after: 5 + 1 + 5 + 1 + 40 + 1 + 8 });
+        assert_eq!(r, Reach { before: 10, after: 5 + 1 + 5 + 1 + 40 + 1 + 8 });
         // An unbounded part counts as the rule's window; no match is longer than that.
         let r = reach(&parse(r"(?i)password\s*=\s*(\S{8,})"), &kw(&["password"]), 100).unwrap();
-        assert_eq!(r, Reach { before: 8, after: 100 });
+        assert_eq!(r, Reach { before: 0, after: 100 });
+    }
+
+    #[test]
+    fn before_counts_to_the_first_keyword_of_the_string_holding_it() {
+        // "xxab…" holds `ab` 2 bytes in, "xxcdab…" 4 bytes in.
+        let r = reach(&parse(r"xx(?:ab|cdab)yy"), &kw(&["ab"]), 100).unwrap();
+        assert_eq!(r.before, 4);
+        // With two keywords, the first one in each string counts.
+        let r = reach(&parse(r"q(?:api-|sdk-)[a-f0-9]{8}"), &kw(&["api-", "sdk-"]), 100).unwrap();
+        assert_eq!(r, Reach { before: 1, after: 5 + 8 });
     }
 
     #[test]
