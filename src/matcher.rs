@@ -229,7 +229,10 @@ impl Matcher {
             let secret = secret_span(rule, data, m.range(), &mut caps);
             let value = &data[secret.clone()];
             let key = &data[m.start()..secret.start];
-            if is_kept(rule, value) && !(rule.generic_value && (names_no_secret(key) || is_off_format(key, value))) {
+            let code = || is_code_identifier(data, secret.clone()) || is_badge_token(data, secret.start);
+            if is_kept(rule, value)
+                && !(rule.generic_value && (names_no_secret(key) || is_off_format(key, value) || code()))
+            {
                 let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
                 hits.push(Hit { rule: r, known: None, matched: m.range(), secret, unverified });
             }
@@ -789,6 +792,41 @@ pub fn names_no_secret(key: &[u8]) -> bool {
     NAMES.iter().any(|n| memchr::memmem::find(&squashed, n).is_some())
 }
 
+/// For generic assignments: a bare identifier in code, not a value — the type after the colon
+/// in `pub const ERROR_NO_TOKEN: WIN32_ERROR = 1008u32;` or `pub token: TOKEN_TYPE_0,`, an
+/// enum path in `SECRET: _bindgen_ty_3 = _bindgen_ty_3::SECRET`, a field in `dot2_token:
+/// node.dot2_token,`. The value is unquoted, made of `_`- and `.`-joined words each in one
+/// case (random tokens mix cases within a stretch), and code punctuation follows it; a value
+/// ending its line (`password: db_pass_2` in YAML) stays.
+pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
+    let value = &data[secret.clone()];
+    let quoted = secret.start > 0 && matches!(data[secret.start - 1], b'"' | b'\'' | b'`');
+    if quoted || !value.iter().any(|b| matches!(b, b'_' | b'.')) {
+        return false;
+    }
+    let one_case = |word: &[u8]| !(word.iter().any(u8::is_ascii_uppercase) && word.iter().any(u8::is_ascii_lowercase));
+    let part = |p: &[u8]| p.first().is_some_and(|b| !b.is_ascii_digit()) && p.split(|&b| b == b'_').all(one_case);
+    let words = value.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        && value.split(|&b| b == b'.').all(part)
+        && value.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2;
+    let next = data[secret.end..].iter().take(16).find(|b| !matches!(b, b' ' | b'\t'));
+    // (Not `;`: connection strings end their `Password=…` with one.)
+    words && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':'))
+}
+
+/// For generic assignments: the `token=` of an image URL (`…/graph/badge.svg?token=…`), a
+/// read-only status-badge token that the README it sits in publishes on purpose (Codecov's
+/// graphing token, Travis CI's status image token).
+pub fn is_badge_token(data: &[u8], value_start: usize) -> bool {
+    // The URL up to the `=` before the value: from the last space, quote or bracket.
+    let lo = value_start.saturating_sub(256);
+    let Some(before) = data[lo..value_start].strip_suffix(b"=") else { return false };
+    let from = before.iter().rposition(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'(' | b'<' | b'['));
+    let url = before[from.map_or(0, |p| p + 1)..].to_ascii_lowercase();
+    let image = [&b".svg?"[..], b".png?"].iter().any(|ext| memchr::memmem::find(&url, ext).is_some());
+    image && (url.ends_with(b"?token") || url.ends_with(b"&token"))
+}
+
 /// For generic assignments: the name is one whose credential has a fixed, documented shape and
 /// the value does not have it — an AWS secret access key is always 40 base64 characters, so a
 /// 42-character value assigned to `AWS_SECRET_ACCESS_KEY` is not one (values of the right
@@ -1107,6 +1145,31 @@ binary = false
         assert!(!is_off_format(b"DB_PASSWORD=", b"5b0c1e9a77d2f4a8e63c90b1d2e4f6a8c0e2f4a6b8"));
         assert!(!names_no_secret(b"SLACK_TOKEN=\""));
         assert!(!names_no_secret(b"VAULT_CLIENT_TOKEN=\""));
+    }
+
+    #[test]
+    fn code_identifiers_and_badge_tokens_are_not_values() {
+        // (line, the value as the generic rule takes it)
+        let code = |line: &str, value: &str| {
+            let at = line.find(value).expect("value in line");
+            is_code_identifier(line.as_bytes(), at..at + value.len())
+        };
+        assert!(code("pub const ERROR_NO_TOKEN: WIN32_ERROR = 1008u32;", "WIN32_ERROR"));
+        assert!(code("pub const DEVCONF_STABLE_SECRET: _bindgen_ty_3 = _bindgen_ty_3::X;", "_bindgen_ty_3"));
+        assert!(code("    pub Token: D3DKMT_PRESENTHISTORYTOKEN_0,", "D3DKMT_PRESENTHISTORYTOKEN_0"));
+        assert!(code("    dot2_token: node.dot2_token,", "node.dot2_token"));
+        // A literal, a value ending its line, a random token with `_`, a connection string.
+        assert!(!code("SECRET: \"ERROR_CODE_1\",", "ERROR_CODE_1")); // leakscan:allow (synthetic)
+        assert!(!code("password: db_pass_2\n", "db_pass_2")); // leakscan:allow (synthetic)
+        assert!(!code("token: k3J_9dLx2Qw_Zr8, next", "k3J_9dLx2Qw_Zr8")); // leakscan:allow (synthetic)
+        assert!(!code("Password =special_user_1;Initial Catalog=X", "special_user_1")); // leakscan:allow (synthetic)
+        assert!(!code("secret: hvs.CAESIJx9q2Lm, ttl", "hvs.CAESIJx9q2Lm")); // leakscan:allow (synthetic)
+
+        let badge = |line: &str, value: &str| is_badge_token(line.as_bytes(), line.find(value).expect("value"));
+        assert!(badge("[![cov](https://codecov.io/gh/a/b/graph/badge.svg?token=Q7xK2mW9pZ)](x)", "Q7xK2mW9pZ"));
+        assert!(badge("<img src=\"https://ci.example/a.png?branch=main&token=Q7xK2mW9pZ\">", "Q7xK2mW9pZ"));
+        assert!(!badge("curl https://api.example/v1/data?token=Q7xK2mW9pZ", "Q7xK2mW9pZ")); // leakscan:allow (synthetic)
+        assert!(!badge("token=Q7xK2mW9pZ", "Q7xK2mW9pZ")); // leakscan:allow (synthetic)
     }
 
     #[test]

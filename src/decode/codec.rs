@@ -195,10 +195,10 @@ fn emit(data: &[u8], run: Range<usize>, want: &Range<usize>, out: &mut Vec<Candi
     // class-table lookup per byte does not, and this covers every long run: hashes and ids).
     let flags = |b: u8| {
         let hex = (b | 0x20).wrapping_sub(b'a') < 6 || b.wrapping_sub(b'0') < 10;
-        u8::from(matches!(b, b'+' | b'/')) * SEEN_STD
-            | u8::from(matches!(b, b'-' | b'_')) * SEEN_URL
-            | u8::from(b == b'-') * SEEN_DASH
-            | u8::from(!hex && b != b'-') * SEEN_OTHER
+        (u8::from(matches!(b, b'+' | b'/')) * SEEN_STD)
+            | (u8::from(matches!(b, b'-' | b'_')) * SEEN_URL)
+            | (u8::from(b == b'-') * SEEN_DASH)
+            | (u8::from(!hex && b != b'-') * SEEN_OTHER)
     };
     let mut lanes = [0u8; 32];
     let mut blocks = data[run.clone()].chunks_exact(32);
