@@ -352,6 +352,11 @@ struct KeywordDfa {
     /// state. The start state is row 0. The length is a power of two (`mask + 1`), so a masked
     /// index needs no bounds check, and the mask drops `MATCH`.
     table: Vec<u32>,
+    /// `table` with every transition into a match state sent to a sink row instead, which
+    /// only leads to itself (`MATCH` set): [`KeywordDfa::hits`] walks this one and tests the
+    /// state once per block, not once per byte; a block that reached the sink is walked again
+    /// on `table`.
+    sinking: Vec<u32>,
     mask: usize,
     /// Row stride (a power of two ≥ the class count).
     stride: usize,
@@ -413,6 +418,7 @@ impl KeywordDfa {
             return KeywordDfa {
                 classes,
                 table: vec![0; stride],
+                sinking: vec![0; stride],
                 mask: stride - 1,
                 stride,
                 matches: vec![Vec::new()],
@@ -447,11 +453,14 @@ impl KeywordDfa {
             }
             i += 1;
         }
-        let len = table.len().next_power_of_two();
+        let sink = table.len() as u32 | MATCH;
+        let len = (table.len() + stride).next_power_of_two();
         assert!(len <= MATCH as usize, "keyword automaton too large");
         table.resize(len, 0);
+        let mut sinking: Vec<u32> = table.iter().map(|&next| if next & MATCH != 0 { sink } else { next }).collect();
+        sinking[(sink & !MATCH) as usize..][..stride].fill(sink);
         let ascii = patterns.iter().flatten().all(|&b| is_string_byte(b));
-        KeywordDfa { classes, table, mask: len - 1, stride, matches, longest, ascii }
+        KeywordDfa { classes, table, sinking, mask: len - 1, stride, matches, longest, ascii }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
@@ -469,7 +478,7 @@ impl KeywordDfa {
         let bounds: [usize; LANES + 1] = std::array::from_fn(|k| if k == LANES { data.len() } else { k * part });
         let from: [usize; LANES] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
         let blocks = (0..LANES).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0) / BLOCK;
-        let table = &self.table[..=self.mask];
+        let table = &self.sinking[..=self.mask];
         let mut states = [0u32; LANES];
         for b in 0..blocks {
             let at = b * BLOCK;
@@ -477,21 +486,22 @@ impl KeywordDfa {
                 data[from[k] + at..from[k] + at + BLOCK].try_into().expect("a block is BLOCK bytes")
             });
             let before = states;
-            let mut seen = [0u32; LANES];
             // Byte `i` of every lane, then byte `i + 1`: the lanes' loads overlap.
             #[allow(clippy::needless_range_loop)]
             for i in 0..BLOCK {
                 for k in 0..LANES {
                     let class = u32::from(self.classes[usize::from(lanes[k][i])]);
                     states[k] = table[(states[k] + class) as usize & self.mask];
-                    seen[k] |= states[k];
                 }
             }
-            if seen.iter().fold(0, |a, s| a | s) & MATCH != 0 {
-                // A lane reached a match state in this block: walk its block again, reporting.
-                for k in (0..LANES).filter(|&k| seen[k] & MATCH != 0) {
-                    let lane = &data[..from[k] + at + BLOCK];
-                    self.walk(lane, from[k] + at, before[k], bounds[k], &mut hit);
+            if states.iter().fold(0, |a, s| a | s) & MATCH != 0 {
+                // A lane reached a match state in this block (it sank): walk its block again on
+                // the real automaton, reporting, which also gives the state to go on from.
+                for k in 0..LANES {
+                    if states[k] & MATCH != 0 {
+                        let lane = &data[..from[k] + at + BLOCK];
+                        states[k] = self.walk(lane, from[k] + at, before[k], bounds[k], &mut hit);
+                    }
                 }
             }
         }
@@ -551,7 +561,8 @@ impl KeywordDfa {
         }
     }
 
-    /// Walks `data[from..]` from `state`, reporting the keywords that end after `report_after`.
+    /// Walks `data[from..]` from `state`, reporting the keywords that end after `report_after`;
+    /// returns the state it ends in.
     fn walk(
         &self,
         data: &[u8],
@@ -559,7 +570,7 @@ impl KeywordDfa {
         mut state: u32,
         report_after: usize,
         hit: &mut impl FnMut(usize, usize, usize),
-    ) {
+    ) -> u32 {
         let table = &self.table[..=self.mask];
         for (i, &byte) in data.iter().enumerate().skip(from) {
             state = table[(state + u32::from(self.classes[usize::from(byte)])) as usize & self.mask];
@@ -567,6 +578,7 @@ impl KeywordDfa {
                 self.report(state, i + 1, hit);
             }
         }
+        state
     }
 
     /// Reports the keywords of the match state at row offset `state`, ending at `end`.
