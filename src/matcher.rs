@@ -191,7 +191,10 @@ impl Matcher {
                         if rule.keyword_scope == KeywordScope::Chunk {
                             raw.push((r, 0..data.len()));
                         } else {
-                            raw.push((r, window(rule, data, start, end)));
+                            let w = window(rule, data, start, end);
+                            if rule.guard.as_ref().is_none_or(|g| g.allows(data, end, w.end)) {
+                                raw.push((r, w));
+                            }
                         }
                     }
                 }

@@ -71,6 +71,50 @@ pub fn reach(hir: &Hir, keywords: &[Vec<u8>], cap: usize) -> Option<Reach> {
     }
 }
 
+/// The part of a regex after its keyword, when every match is `prefix · s · rest` with `s` one
+/// of a few literal strings that each end with a keyword: then the keyword occurrence ending `s`
+/// (a keyword hit) is followed by a match of the returned `rest`, anchored at the hit's end.
+/// A rule's guard: an anchored search there fails within a few bytes for most keyword hits
+/// (`token` in `csrf_token mismatch`), where the rule's regex would read its whole window.
+/// `None` when the regex has no such shape, or nothing follows the keyword.
+pub fn suffix(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Hir> {
+    let ends_with_keyword = |strings: &[Vec<u8>]| {
+        strings.iter().all(|s| {
+            keywords
+                .iter()
+                .any(|k| !k.is_empty() && s.len() >= k.len() && s[s.len() - k.len()..].eq_ignore_ascii_case(k))
+        })
+    };
+    let holds_keyword = |strings: &[Vec<u8>]| strings.iter().all(|s| keywords.iter().any(|k| contains(s, k)));
+    match hir.kind() {
+        HirKind::Capture(c) => suffix(&c.sub, keywords),
+        HirKind::Concat(parts) => {
+            // The first run of parts whose strings all hold a keyword (as in `reach`).
+            for i in 0..parts.len() {
+                let mut acc = vec![Vec::new()];
+                for (j, part) in parts.iter().enumerate().skip(i) {
+                    let Some(next) = strings(part).and_then(|s| product(&acc, &s)) else { break };
+                    acc = next;
+                    if holds_keyword(&acc) {
+                        let rest = &parts[j + 1..];
+                        return (ends_with_keyword(&acc) && !rest.is_empty()).then(|| Hir::concat(rest.to_vec()));
+                    }
+                }
+            }
+            // Else a part that has a suffix, followed by the parts after it.
+            parts.iter().enumerate().find_map(|(i, part)| {
+                let rest = suffix(part, keywords)?;
+                Some(Hir::concat(std::iter::once(rest).chain(parts[i + 1..].iter().cloned()).collect()))
+            })
+        }
+        HirKind::Alternation(alts) => {
+            let each = alts.iter().map(|a| suffix(a, keywords)).collect::<Option<Vec<_>>>()?;
+            Some(Hir::alternation(each))
+        }
+        _ => None,
+    }
+}
+
 /// Whether a match of `hir` can contain a `\n`.
 pub fn crosses_lines(hir: &Hir) -> bool {
     match hir.kind() {
@@ -210,6 +254,35 @@ mod tests {
         // The keyword is only context, not part of the match.
         assert_eq!(reach(&parse(r"[a-f0-9]{32}"), &kw(&["heroku"]), 100), None);
         assert_eq!(reach(&parse(r"heroku|[a-f0-9]{32}"), &kw(&["heroku"]), 100), None);
+    }
+
+    #[test]
+    fn the_suffix_is_what_follows_a_keyword_that_ends_its_literal() {
+        let rest = |re: &str, k: &[&str]| suffix(&parse(re), &kw(k));
+        let g = rest(
+            r"(?i)[a-z_]{0,10}(?:password|api[_-]?key)[ \t]{0,5}=([^\s]{8,})",
+            &["password", "api_key", "apikey", "api-key"],
+        );
+        let guard = crate::rules::compile_hir(&g.expect("a suffix")).unwrap();
+        let anchored = |hay: &str, at: usize| {
+            guard.is_match(regex_automata::Input::new(hay).range(at..).anchored(regex_automata::Anchored::Yes))
+        };
+        assert!(anchored("db_password =hunter2hunter2", 11));
+        assert!(!anchored("password reset for 42", 8));
+        // Inside a capture and followed by parts of the enclosing concatenation.
+        // (An optional group stays optional: printed and parsed again, `(?:x{4})?` became the
+        // lazy `x{4}?`.)
+        let g = rest(r"\b(ghp_[A-Za-z0-9]{4}(?:[A-Za-z0-9]{3})?)\b", &["ghp_"]).expect("a suffix");
+        let guard = crate::rules::compile_hir(&g).unwrap();
+        let at = |hay: &str| {
+            guard.is_match(regex_automata::Input::new(hay).range(4..).anchored(regex_automata::Anchored::Yes))
+        };
+        assert!(at("ghp_aB3d ") && at("ghp_aB3dXyz.") && !at("ghp_aB3dX") && !at("ghp_a-b"));
+        // A string that does not end with its keyword (`passwd` holds `pass` inside), a
+        // keyword at the very end, no keyword at all: no suffix.
+        assert_eq!(rest(r"passwdx=(\w+)", &["pass"]), None);
+        assert_eq!(rest(r"[a-z]{4}token", &["token"]), None);
+        assert_eq!(rest(r"[a-f0-9]{32}", &["heroku"]), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::finding::{Confidence, RuleInfo};
 use anyhow::{anyhow, Context, Result};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
 
@@ -206,6 +207,9 @@ pub struct Rule {
     pub reach: Option<crate::reach::Reach>,
     /// Whether a match can span lines (if not, windows stop at the keyword's line).
     pub crosses_lines: bool,
+    /// What every match has right after a keyword hit (see `reach::suffix`): a hit whose end
+    /// it does not match, anchored, opens no window.
+    pub guard: Option<Guard>,
     /// Whether obvious placeholders are dropped.
     pub placeholders: bool,
     /// Where the rule was defined (a pack file name or a user's path).
@@ -238,6 +242,24 @@ impl LazyRegex {
     }
 }
 
+/// A rule's guard: the part of its regex after the keyword, compiled on first use.
+#[derive(Debug)]
+pub struct Guard {
+    /// Compiled from the parsed regex itself: printed and parsed again, `(?:x{40})?` would
+    /// come back as the lazy `x{40}?`.
+    rest: regex_syntax::hir::Hir,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Guard {
+    /// Whether the guard matches at `at` (a keyword hit's end), within `data[..end]`. True when
+    /// it could not be compiled: then the rule's regex decides, as without a guard.
+    pub fn allows(&self, data: &[u8], at: usize, end: usize) -> bool {
+        let Some(regex) = self.compiled.get_or_init(|| compile_hir(&self.rest).ok()) else { return true };
+        regex.is_match(Input::new(data).range(at..end).anchored(Anchored::Yes))
+    }
+}
+
 impl std::fmt::Debug for LazyRegex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazyRegex").field("pattern", &self.pattern).finish()
@@ -249,16 +271,24 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
+/// The regex engine's settings for every rule: empty matches anywhere, a bounded automaton.
+fn regex_config() -> regex_automata::meta::Config {
+    Regex::config().utf8_empty(false).nfa_size_limit(Some(64 << 20))
+}
+
+/// Compiles an already parsed pattern (a rule's guard) with the rules' settings.
+pub fn compile_hir(hir: &regex_syntax::hir::Hir) -> Result<Regex> {
+    Regex::builder().configure(regex_config()).build_from_hir(hir).map_err(|e| anyhow!("{e}"))
+}
+
 /// Compiles a pattern the way every rule is compiled: bytes, Unicode off.
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
-    Regex::builder()
-        .syntax(syntax_config())
-        .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(64 << 20)))
-        .build(pattern)
-        .map_err(|e| match std::error::Error::source(&e) {
+    Regex::builder().syntax(syntax_config()).configure(regex_config()).build(pattern).map_err(|e| {
+        match std::error::Error::source(&e) {
             Some(detail) => anyhow!("{detail}"),
             None => anyhow!("{e}"),
-        })
+        }
+    })
 }
 
 impl Rule {
@@ -291,6 +321,7 @@ impl Rule {
         let keywords: Vec<Vec<u8>> = spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
         let reach = crate::reach::reach(&hir, &keywords, max_len);
         let crosses_lines = crate::reach::crosses_lines(&hir);
+        let guard = crate::reach::suffix(&hir, &keywords).map(|rest| Guard { rest, compiled: OnceLock::new() });
         let info = Arc::new(RuleInfo {
             id: spec.id.clone(),
             name: if spec.name.is_empty() { spec.id.clone() } else { spec.name.clone() },
@@ -318,6 +349,7 @@ impl Rule {
             keyword_scope: spec.keyword_scope.unwrap_or(KeywordScope::Near),
             reach,
             crosses_lines,
+            guard,
             placeholders: spec.placeholders.unwrap_or(true),
             file: file.to_string(),
             spec,
