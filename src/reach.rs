@@ -2,11 +2,14 @@
 //! reach before and after the keyword it contains, and whether a match can span lines. The
 //! matcher runs a rule's regex only in a window around each keyword hit; these bounds make the
 //! window as small as the regex allows (on logs the regexes ran over 1.5× the input before).
+//! [`suffix`] gives what must follow the keyword, which the matcher tries at each hit before
+//! opening a window at all.
 //!
-//! Invariant: both answers are conservative. `Reach` is `Some` only when every match of the
+//! Invariant: every answer is conservative. `Reach` is `Some` only when every match of the
 //! regex contains one of the rule's keywords (compared ASCII case-insensitively), and it
 //! covers the longest match around that keyword; `crosses_lines` is false only when nothing
-//! in the regex can consume a `\n`. Depends on nothing but `regex-syntax`.
+//! in the regex can consume a `\n`; a `suffix` matches, anchored, at the end of some keyword
+//! occurrence of every match. Depends on nothing but `regex-syntax`.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
