@@ -347,7 +347,8 @@ impl Matcher {
 /// (case-insensitive, every overlapping match). The keyword scan is the one pass over all input
 /// and a DFA walk is bound by the latency of each dependent load, so [`KeywordDfa::hits`] walks
 /// [`LANES`] slices of a chunk at once, and only notes whether a block of bytes reached a match
-/// state (an OR per byte); the rare block that did is walked again to report its keywords.
+/// state (on a copy of the table where match states sink, so the block's end state says it);
+/// the rare block that did is walked again to report its keywords.
 struct KeywordDfa {
     /// Byte → class: one per byte occurring in a keyword (both cases share one), 0 for the rest.
     classes: [u8; 256],
