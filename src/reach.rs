@@ -34,31 +34,22 @@ pub fn reach(hir: &Hir, keywords: &[Vec<u8>], cap: usize) -> Option<Reach> {
     if keywords.is_empty() {
         return None;
     }
-    let holds_keyword = |strings: &[Vec<u8>]| strings.iter().all(|s| keywords.iter().any(|k| contains(s, k)));
     // A match's keyword may sit anywhere in the string, but its first keyword (a window is
-    // cut around every keyword occurrence) starts at most `lead` bytes in.
-    let lead = |strings: &[Vec<u8>]| strings.iter().filter_map(|s| first_keyword(s, keywords)).max().unwrap_or(0);
-    if let Some(all) = strings(hir).filter(|all| holds_keyword(all)) {
-        let longest = all.iter().map(Vec::len).max().unwrap_or(0);
-        return Some(Reach { before: lead(&all), after: longest });
+    // cut around every keyword occurrence) starts at most `before` bytes in.
+    let around = |strings: &[Vec<u8>]| Reach {
+        before: strings.iter().filter_map(|s| first_keyword(s, keywords)).max().unwrap_or(0),
+        after: strings.iter().map(Vec::len).max().unwrap_or(0),
+    };
+    if let Some(all) = strings(hir).filter(|all| holds_keyword(all, keywords)) {
+        return Some(around(&all));
     }
     let len = |p: &Hir| p.properties().maximum_len().unwrap_or(cap).min(cap);
     match hir.kind() {
         HirKind::Capture(c) => reach(&c.sub, keywords, cap),
         HirKind::Concat(parts) => {
-            // A run of consecutive parts that always matches a string holding a keyword (a
-            // case-insensitive literal is one part per letter), or one part with a reach.
-            let found = (0..parts.len()).find_map(|i| {
-                let mut acc = vec![Vec::new()];
-                for (j, part) in parts.iter().enumerate().skip(i) {
-                    acc = product(&acc, &strings(part)?)?;
-                    if holds_keyword(&acc) {
-                        let longest = acc.iter().map(Vec::len).max().unwrap_or(0);
-                        return Some((i, j + 1, Reach { before: lead(&acc), after: longest }));
-                    }
-                }
-                None
-            });
+            // A run of parts that always matches a string holding a keyword, or one part with
+            // a reach.
+            let found = keyword_run(parts, keywords).map(|(from, to, strings)| (from, to, around(&strings)));
             let (from, to, inner) = found
                 .or_else(|| parts.iter().enumerate().find_map(|(i, p)| Some((i, i + 1, reach(p, keywords, cap)?))))?;
             Some(Reach {
@@ -81,28 +72,13 @@ pub fn reach(hir: &Hir, keywords: &[Vec<u8>], cap: usize) -> Option<Reach> {
 /// (`token` in `csrf_token mismatch`), where the rule's regex would read its whole window.
 /// `None` when the regex has no such shape, or nothing follows the keyword.
 pub fn suffix(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Hir> {
-    let ends_with_keyword = |strings: &[Vec<u8>]| {
-        strings.iter().all(|s| {
-            keywords
-                .iter()
-                .any(|k| !k.is_empty() && s.len() >= k.len() && s[s.len() - k.len()..].eq_ignore_ascii_case(k))
-        })
-    };
-    let holds_keyword = |strings: &[Vec<u8>]| strings.iter().all(|s| keywords.iter().any(|k| contains(s, k)));
     match hir.kind() {
         HirKind::Capture(c) => suffix(&c.sub, keywords),
         HirKind::Concat(parts) => {
-            // The first run of parts whose strings all hold a keyword (as in `reach`).
-            for i in 0..parts.len() {
-                let mut acc = vec![Vec::new()];
-                for (j, part) in parts.iter().enumerate().skip(i) {
-                    let Some(next) = strings(part).and_then(|s| product(&acc, &s)) else { break };
-                    acc = next;
-                    if holds_keyword(&acc) {
-                        let rest = &parts[j + 1..];
-                        return (ends_with_keyword(&acc) && !rest.is_empty()).then(|| Hir::concat(rest.to_vec()));
-                    }
-                }
+            if let Some((_, to, strings)) = keyword_run(parts, keywords) {
+                let rest = &parts[to..];
+                let ends = strings.iter().all(|s| ends_with_keyword(s, keywords));
+                return (ends && !rest.is_empty()).then(|| Hir::concat(rest.to_vec()));
             }
             // Else a part that has a suffix, followed by the parts after it.
             parts.iter().enumerate().find_map(|(i, part)| {
@@ -197,13 +173,39 @@ fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     Some(a.iter().flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat())).collect())
 }
 
-/// Where the first keyword occurrence in `hay` starts (ASCII case-insensitively).
-fn first_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> Option<usize> {
-    (0..hay.len()).find(|&i| {
-        keywords
-            .iter()
-            .any(|k| !k.is_empty() && hay[i..].len() >= k.len() && hay[i..i + k.len()].eq_ignore_ascii_case(k))
+/// The first run of consecutive parts, `parts[from..to]`, that always matches a string holding
+/// a keyword (a case-insensitive literal is one part per letter), and every string it matches.
+fn keyword_run(parts: &[Hir], keywords: &[Vec<u8>]) -> Option<(usize, usize, Vec<Vec<u8>>)> {
+    (0..parts.len()).find_map(|from| {
+        let mut acc = vec![Vec::new()];
+        for (j, part) in parts.iter().enumerate().skip(from) {
+            acc = product(&acc, &strings(part)?)?;
+            if holds_keyword(&acc, keywords) {
+                return Some((from, j + 1, acc));
+            }
+        }
+        None
     })
+}
+
+/// Whether every one of `strings` holds a keyword.
+fn holds_keyword(strings: &[Vec<u8>], keywords: &[Vec<u8>]) -> bool {
+    strings.iter().all(|s| keywords.iter().any(|k| contains(s, k)))
+}
+
+/// Whether a keyword starts at `hay[at]` (ASCII case-insensitively).
+fn keyword_at(hay: &[u8], at: usize, keywords: &[Vec<u8>]) -> bool {
+    keywords.iter().any(|k| !k.is_empty() && hay.get(at..at + k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k)))
+}
+
+/// Where the first keyword occurrence in `hay` starts.
+fn first_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> Option<usize> {
+    (0..hay.len()).find(|&at| keyword_at(hay, at, keywords))
+}
+
+/// Whether `hay` ends with a keyword.
+fn ends_with_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> bool {
+    keywords.iter().any(|k| !k.is_empty() && hay.len() >= k.len() && hay[hay.len() - k.len()..].eq_ignore_ascii_case(k))
 }
 
 /// Whether `hay` (lowercase) contains `needle`, ASCII case-insensitively.
