@@ -70,7 +70,6 @@ const STD: u8 = 2; // + /
 const URL: u8 = 4; // - _
 const HEXDIGIT: u8 = 8;
 const URLISH: u8 = 16; // may appear in a percent-encoded URL or form value
-const HEXDASH: u8 = 32; // a hex digit or `-`
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -88,10 +87,7 @@ const fn classes() -> [u8; 256] {
             v |= URL;
         }
         if c.is_ascii_hexdigit() {
-            v |= HEXDIGIT | HEXDASH;
-        }
-        if c == b'-' {
-            v |= HEXDASH;
+            v |= HEXDIGIT;
         }
         if c > b' ' && c < 0x7f && !matches!(c, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\') {
             v |= URLISH;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::testutil::{b64, random_bytes};
+use std::ops::Range;
 
 fn found(data: &[u8]) -> Vec<(Kind, String)> {
     let mut out = Vec::new();
@@ -83,6 +84,76 @@ fn block_masks_find_every_long_run_a_byte_walk_finds() {
         got.sort_by_key(key);
         assert!(want_runs.len() > 10 || want.len() < 10_000, "{want:?}");
         assert_eq!(got, want_runs, "want {want:?}");
+    }
+}
+
+/// The candidates of one long run, by the plain definition: every stretch of at least
+/// MIN_HEX hex digits (trimmed to even); unless the run is hex digits and dashes only, the
+/// run read as base64 in the alphabet it uses (a run using both alphabets' extra characters is
+/// split at the other alphabet's ones, each piece of at least MIN_BASE64), with `=` padding.
+fn reference_candidates(data: &[u8], run: Range<usize>) -> Vec<Candidate> {
+    let bytes = &data[run.clone()];
+    let mut out = Vec::new();
+    let mut at = run.start;
+    for piece in bytes.split(|b| !b.is_ascii_hexdigit()) {
+        if piece.len() >= MIN_HEX {
+            out.push(Candidate { kind: Kind::Hex, span: at..at + piece.len() / 2 * 2 });
+        }
+        at += piece.len() + 1;
+    }
+    if bytes.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-') {
+        return out;
+    }
+    let (std, url) = (bytes.iter().any(|b| b"+/".contains(b)), bytes.iter().any(|b| b"-_".contains(b)));
+    let padded = |end: usize| end + data[end..].iter().take(2).take_while(|&&b| b == b'=').count();
+    let mut read_as = |kind: Kind, other: &[u8]| {
+        let mut at = run.start;
+        for piece in bytes.split(|b| other.contains(b)) {
+            let end = at + piece.len();
+            if piece.len() >= MIN_BASE64 {
+                out.push(Candidate { kind, span: at..if end == run.end { padded(end) } else { end } });
+            }
+            at = end + 1;
+        }
+    };
+    match (std, url) {
+        (_, false) => read_as(Kind::Base64, b""),
+        (false, true) => read_as(Kind::Base64Url, b""),
+        (true, true) => {
+            read_as(Kind::Base64, b"-_");
+            read_as(Kind::Base64Url, b"+/");
+        }
+    }
+    out
+}
+
+#[test]
+fn a_run_gets_the_candidates_of_its_plain_definition() {
+    // Runs of hex only, hex with dashes (UUIDs), hex with long hex stretches inside base64,
+    // each alphabet alone and both mixed, at lengths around 24, 32 and the 32-byte lanes.
+    let pieces: &[&[u8]] = &[b"0123456789abcdef", b"-", b"Zz", b"+", b"/", b"_", b"q", b"9F"];
+    let mut seed = 5u64;
+    for len in [24usize, 31, 32, 33, 36, 40, 63, 64, 65, 97, 130] {
+        for _ in 0..60 {
+            let mut run = Vec::new();
+            while run.len() < len {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let p = pieces[(seed >> 33) as usize % pieces.len()];
+                // Mostly long hex stretches, so the hex-only and UUID shapes come up often.
+                run.extend_from_slice(if (seed >> 40) % 3 == 0 { p } else { pieces[0] });
+            }
+            run.truncate(len);
+            let mut data = b" ".to_vec();
+            data.extend_from_slice(&run);
+            data.extend_from_slice(b"== x");
+            let mut got = Vec::new();
+            emit(&data, 1..1 + len, &(0..data.len()), &mut got);
+            let key = |c: &Candidate| (c.span.start, c.span.end, c.kind);
+            let mut want = reference_candidates(&data, 1..1 + len);
+            got.sort_by_key(key);
+            want.sort_by_key(key);
+            assert_eq!(got, want, "run {:?}", String::from_utf8_lossy(&run));
+        }
     }
 }
 
