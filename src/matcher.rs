@@ -191,8 +191,7 @@ impl Matcher {
                         if rule.keyword_scope == KeywordScope::Chunk {
                             raw.push((r, 0..data.len()));
                         } else {
-                            let w = window(rule, data, start, end);
-                            if rule.guard.as_ref().is_none_or(|g| g.allows(data, end, w.end)) {
+                            if let Some(w) = window(rule, data, start, end) {
                                 raw.push((r, w));
                             }
                         }
@@ -597,20 +596,25 @@ impl KeywordDfa {
 /// The bytes of `data` a rule's regex runs on for the keyword hit at `start..end`: every match
 /// holding that keyword occurrence fits in it. Within `max_len` either side; within the rule's
 /// reach when its matches hold their keyword; within the keyword's line when they cannot span
-/// lines either.
-fn window(rule: &Rule, data: &[u8], start: usize, end: usize) -> Range<usize> {
+/// lines either. `None` when the rule's guard does not match right after the keyword: no
+/// match holds this occurrence (tested before the line bounds are looked for, as most hits
+/// fail it).
+fn window(rule: &Rule, data: &[u8], start: usize, end: usize) -> Option<Range<usize>> {
     let (before, after) = match rule.reach {
         Some(r) => (r.before.min(rule.max_len), r.after.min(rule.max_len)),
         None => (rule.max_len, rule.max_len),
     };
     let lo = start.saturating_sub(before);
     let hi = (end + after).min(data.len());
+    if rule.guard.as_ref().is_some_and(|g| !g.allows(data, end, hi)) {
+        return None;
+    }
     if rule.reach.is_none() || rule.crosses_lines {
-        return lo..hi;
+        return Some(lo..hi);
     }
     let lo = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |p| lo + p + 1);
     let hi = memchr::memchr(b'\n', &data[end..hi]).map_or(hi, |p| end + p);
-    lo..hi
+    Some(lo..hi)
 }
 
 /// Where line counting stands in a chunk: `line` is the line of `data[pos]`, which starts at
