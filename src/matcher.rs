@@ -230,11 +230,7 @@ impl Matcher {
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
             let value = &data[secret.clone()];
-            let key = &data[m.start()..secret.start];
-            let code = || is_code_identifier(data, secret.clone()) || is_badge_token(data, secret.start);
-            if is_kept(rule, value)
-                && !(rule.generic_value && (names_no_secret(key) || is_off_format(key, value) || code()))
-            {
+            if is_kept(rule, value) && !(rule.generic_value && is_no_value_here(data, m.start(), secret.clone())) {
                 let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
                 hits.push(Hit { rule: r, known: None, matched: m.range(), secret, unverified });
             }
@@ -810,6 +806,18 @@ pub fn names_no_secret(key: &[u8]) -> bool {
     ];
     let squashed: Vec<u8> = key.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
     NAMES.iter().any(|n| memchr::memmem::find(&squashed, n).is_some())
+}
+
+/// For generic assignments, what the bytes around a value say about it (a match of
+/// `data[matched_start..]` whose value is `data[secret]`): the name assigned to holds no
+/// secret, the value is off the named credential's format, it is an identifier in code, or a
+/// badge URL's public token.
+fn is_no_value_here(data: &[u8], matched_start: usize, secret: Range<usize>) -> bool {
+    let (key, value) = (&data[matched_start..secret.start], &data[secret.clone()]);
+    names_no_secret(key)
+        || is_off_format(key, value)
+        || is_code_identifier(data, secret.clone())
+        || is_badge_token(data, secret.start)
 }
 
 /// For generic assignments: a bare identifier in code, not a value — the type after the colon
