@@ -1,13 +1,14 @@
 //! leakscan: a secret-leak scanner. Data flows one way:
 //! inputs → sources → chunks → matcher → findings → reporters.
 //!
-//! Module dependency direction: `entropy`, `messages`, `summary`, `pack`, `bytemask` depend on
-//! nothing;
-//! `chunk` and `finding` on each other and `messages`; `rules` on `entropy`, `finding`, `pack`;
-//! `matcher` on `rules`, `chunk`, `finding`, `known`; `source::*` on `chunk`, `messages`; `report::*` on
-//! `finding`, `summary`; `known` on `finding`; `utf16` and `decode` on `matcher`, `chunk`,
-//! `finding`; `layers` on `matcher`, `utf16`, `decode`; `redact` on `layers`; `pathrule` on `rules`, `chunk`, `finding`; `baseline` on
-//! `finding`; `engine` on those; `check`, `config`, `resolved`, `crashtest`, `cli` on top.
+//! Module dependency direction: `entropy`, `messages`, `summary`, `pack`, `bytemask`, `reach`
+//! depend on nothing; `chunk` and `finding` on each other and `messages`; `rules` on `entropy`,
+//! `finding`, `pack`, `reach`; `matcher` on `rules`, `chunk`, `finding`, `known`, `bytemask`;
+//! `source::*` on `chunk`, `messages`; `report::*` on `finding`, `summary`; `known` on
+//! `finding`; `utf16` and `decode` on `matcher`, `chunk`, `finding`; `layers` on `matcher`,
+//! `utf16`, `decode`; `redact` on `layers`; `pathrule` on `rules`, `chunk`, `finding`;
+//! `baseline` on `finding`; `engine` on those; `check`, `config`, `resolved`, `crashtest`, `cli`
+//! on top.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
