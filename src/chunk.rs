@@ -250,6 +250,11 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    /// True when this chunk holds its whole input (the first chunk, nothing carried past it).
+    pub fn is_whole(&self) -> bool {
+        self.offset == 0 && self.owned.end == self.data.len()
+    }
+
     /// Where `data[at]` is in the input: its offset, 1-based line and 1-based byte column.
     /// (Side passes that rescan transformed bytes — UTF-16, decoding — map findings back here.)
     pub fn position(&self, at: usize) -> (u64, u64, u64) {

@@ -96,26 +96,40 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     // Threads are detached, not scoped: after a signal the reporter finishes and the process
     // exits even if a source is blocked in a read that no signal interrupts (a quiet pipe).
     let matcher = Arc::new(matcher);
-    for _ in 0..threads {
-        let (rx, tx) = (chunk_rx.clone(), found_tx.clone());
+    // Scans one chunk on the calling thread and sends its findings; false once nobody listens.
+    let scan = {
         let (matcher, marker_suppressed) = (Arc::clone(&matcher), Arc::clone(&marker_suppressed));
-        std::thread::spawn(move || {
+        move |chunk: &Chunk, tx: &crossbeam_channel::Sender<Vec<Finding>>| {
             let mut found = Vec::new();
+            let by_marker = crate::layers::scan(&matcher, chunk, &decode, &mut found);
+            marker_suppressed.fetch_add(by_marker, Ordering::Relaxed);
+            found.is_empty() || tx.send(found).is_ok()
+        }
+    };
+    for _ in 0..threads {
+        let (rx, tx, scan) = (chunk_rx.clone(), found_tx.clone(), scan.clone());
+        std::thread::spawn(move || {
             for chunk in rx {
-                let by_marker = crate::layers::scan(&matcher, &chunk, &decode, &mut found);
-                marker_suppressed.fetch_add(by_marker, Ordering::Relaxed);
-                if !found.is_empty() && tx.send(std::mem::take(&mut found)).is_err() {
+                if !scan(&chunk, &tx) {
                     return;
                 }
             }
         });
     }
-    drop((chunk_rx, found_tx));
+    drop(chunk_rx);
     let (producer_tally, producer_stop) = (Arc::clone(&tally), Arc::clone(&stop));
     std::thread::spawn(move || {
         let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
-        let ctx =
-            Context { chunker: &chunker, tally: &producer_tally, push: &push, stop: &producer_stop, limits: &archive };
+        let here = move |chunk: Chunk| scan(&chunk, &found_tx);
+        let ctx = Context {
+            chunker: &chunker,
+            tally: &producer_tally,
+            push: &push,
+            stop: &producer_stop,
+            limits: &archive,
+            here: &here,
+            inline: false,
+        };
         for input in &inputs {
             if ctx.is_stopping() {
                 break;

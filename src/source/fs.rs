@@ -93,6 +93,8 @@ fn walk(ctx: &Context<'_>, root: &Path, opts: &WalkOptions) {
         }
         !skip
     });
+    // The walk reads on several threads: each scans the files that fit one chunk itself.
+    let ctx = &ctx.inline();
     builder.build_parallel().run(|| {
         Box::new(|result| {
             if ctx.is_stopping() {
