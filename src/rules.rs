@@ -12,6 +12,7 @@ use anyhow::{anyhow, Context, Result};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
 
@@ -220,7 +221,8 @@ pub struct Rule {
 
 /// A rule's regex, parsed when the rule loads and compiled the first time a scan needs it.
 pub struct LazyRegex {
-    pattern: String,
+    /// The parsed pattern, as compiled (see [`relax`]).
+    hir: Hir,
     /// Where the rule was defined and its id, for the one warning if compiling fails.
     name: String,
     compiled: OnceLock<Option<Regex>>,
@@ -231,7 +233,7 @@ impl LazyRegex {
     /// pattern parsed but could not be compiled (an automaton size limit).
     pub fn get(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| match compile_regex(&self.pattern) {
+            .get_or_init(|| match compile_hir(&self.hir) {
                 Ok(regex) => Some(regex),
                 Err(e) => {
                     crate::messages::incomplete("rule not compiled", &format!("{}: {e}", self.name));
@@ -247,7 +249,7 @@ impl LazyRegex {
 pub struct Guard {
     /// Compiled from the parsed regex itself: printed and parsed again, `(?:x{40})?` would
     /// come back as the lazy `x{40}?`.
-    rest: regex_syntax::hir::Hir,
+    rest: Hir,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -255,14 +257,43 @@ impl Guard {
     /// Whether the guard matches at `at` (a keyword hit's end), within `data[..end]`. True when
     /// it could not be compiled: then the rule's regex decides, as without a guard.
     pub fn allows(&self, data: &[u8], at: usize, end: usize) -> bool {
-        let Some(regex) = self.compiled.get_or_init(|| compile_hir(&self.rest).ok()) else { return true };
+        let Some(regex) = self.compiled.get_or_init(|| compile_hir(&relax(&self.rest)).ok()) else { return true };
         regex.is_match(Input::new(data).range(at..end).anchored(Anchored::Yes))
     }
 }
 
 impl std::fmt::Debug for LazyRegex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LazyRegex").field("pattern", &self.pattern).finish()
+        f.debug_struct("LazyRegex").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Counted repetitions bounded above this are compiled without their bound (see [`relax`]).
+pub const RELAX_ABOVE: u32 = 64;
+
+/// `hir` with every counted repetition `{m,n}` whose `n` exceeds [`RELAX_ABOVE`] made `{m,}`.
+///
+/// A Thompson NFA holds a copy of the repeated part per count: the PEM rule's `{40,16000}?`
+/// took 25 ms and 9 MB to compile, 0.2 ms and 28 KB without its bound, and a tree scan spent a
+/// fifth of its CPU compiling the few rules its keywords woke. The bound is kept where it
+/// still holds every match: a keyword rule's regex runs only in windows around keyword hits no
+/// wider than its longest match, computed from the written bounds (`Rule::max_len`), so what
+/// the relaxed regex matches there is what the written one matches, except a run longer than
+/// its bound inside such a window. A guard is relaxed always: it only ever accepts more.
+pub fn relax(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Repetition(rep) => {
+            let sub = relax(&rep.sub);
+            let max = match rep.max {
+                Some(n) if n > RELAX_ABOVE && n > rep.min => None,
+                other => other,
+            };
+            Hir::repetition(Repetition { min: rep.min, max, greedy: rep.greedy, sub: Box::new(sub) })
+        }
+        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(relax(&cap.sub)), ..cap.clone() }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(relax).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(relax).collect()),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
     }
 }
 
@@ -276,8 +307,8 @@ fn regex_config() -> regex_automata::meta::Config {
     Regex::config().utf8_empty(false).nfa_size_limit(Some(64 << 20))
 }
 
-/// Compiles an already parsed pattern (a rule's guard) with the rules' settings.
-pub fn compile_hir(hir: &regex_syntax::hir::Hir) -> Result<Regex> {
+/// Compiles an already parsed pattern with the rules' settings.
+pub fn compile_hir(hir: &Hir) -> Result<Regex> {
     Regex::builder().configure(regex_config()).build_from_hir(hir).map_err(|e| anyhow!("{e}"))
 }
 
@@ -336,7 +367,12 @@ impl Rule {
             unverified,
             generic_value: spec.generic_value.unwrap_or(false),
             regex: LazyRegex {
-                pattern: spec.regex.clone(),
+                // Only windows around keyword hits bound what a relaxed regex matches.
+                hir: if keywords.is_empty() || spec.keyword_scope == Some(KeywordScope::Chunk) {
+                    hir
+                } else {
+                    relax(&hir)
+                },
                 name: format!("{file}: rule {id}"),
                 compiled: OnceLock::new(),
             },
@@ -405,6 +441,36 @@ mod tests {
         let mut bad = token.into_bytes();
         bad[39] = if bad[39] == b'A' { b'B' } else { b'A' };
         assert!(!Checksum::Github.is_valid(&bad));
+    }
+
+    fn parse(re: &str) -> Hir {
+        syntax::parse_with(re, &syntax_config()).unwrap()
+    }
+
+    #[test]
+    fn relax_drops_only_large_upper_bounds_and_keeps_groups() {
+        let relaxed = relax(&parse(r"(x[a-z]{40,16000}?y)(z{2,64})([0-9]{3,65})(q{100})"));
+        assert_eq!(relaxed, parse(r"(x[a-z]{40,}?y)(z{2,64})([0-9]{3,})(q{100})"));
+        assert_eq!(relaxed.properties().explicit_captures_len(), 4);
+    }
+
+    #[test]
+    fn relaxed_keyword_rule_keeps_its_window_and_its_matches() {
+        let spec = |scope: &str| {
+            format!(
+                "[[rules]]\nid = \"pem\"\nregex = '''(BEGIN KEY[A-Z]{{8,5000}}?END)'''\nkeywords = [\"BEGIN KEY\"]\nmax_len = 6000\n{scope}"
+            )
+        };
+        let rules = load_text(&spec(""), "t.toml").unwrap();
+        let rule = &rules[0];
+        // The window still spans the written bound; the compiled regex has none.
+        assert_eq!(rule.max_len, 9 + 5000 + 3);
+        assert_eq!(rule.regex.hir, parse(r"(BEGIN KEY[A-Z]{8,}?END)"));
+        let m = rule.regex.get().unwrap().find(&b"..BEGIN KEYABCDEFGHEND.."[..]).unwrap();
+        assert_eq!(m.range(), 2..22);
+        // A rule run over whole chunks (gitleaks' keyword semantics) keeps its bounds.
+        let rules = load_text(&spec("keyword_scope = \"chunk\""), "t.toml").unwrap();
+        assert_eq!(rules[0].regex.hir, parse(r"(BEGIN KEY[A-Z]{8,5000}?END)"));
     }
 
     #[test]
