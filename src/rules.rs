@@ -411,12 +411,34 @@ pub fn load_text(text: &str, file: &str) -> Result<Vec<Rule>, Vec<String>> {
     }
 }
 
-/// The built-in pack, compiled. Errors name file and rule.
+/// The built-in pack, compiled, in pack order. Errors name file and rule.
+///
+/// The files are parsed on one thread per core (file `i` on thread `i % n`): parsing the TOML
+/// and the regexes of 356 rules was most of the 32 ms a scan of nothing took, the fixed cost
+/// of every pre-commit hook run.
 pub fn builtin() -> Result<Vec<Rule>, Vec<String>> {
+    let pack = crate::pack::PACK;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let load = |t: usize| {
+        pack.iter()
+            .enumerate()
+            .filter(|(i, _)| i % threads == t)
+            .map(|(i, (name, text))| (i, load_text(text, &format!("rules/{name}.toml"))))
+            .collect::<Vec<_>>()
+    };
+    let mut loaded: Vec<_> = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|t| s.spawn(move || load(t))).collect();
+        let mut all = load(0);
+        for handle in others {
+            all.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        all
+    });
+    loaded.sort_by_key(|(i, _)| *i);
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    for (name, text) in crate::pack::PACK {
-        match load_text(text, &format!("rules/{name}.toml")) {
+    for (_, result) in loaded {
+        match result {
             Ok(r) => rules.extend(r),
             Err(e) => errors.extend(e),
         }
