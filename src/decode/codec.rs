@@ -203,7 +203,17 @@ fn emit(data: &[u8], run: Range<usize>, want: &Range<usize>, out: &mut Vec<Candi
             *lane |= flags(b);
         }
     }
-    let seen = blocks.remainder().iter().fold(lanes.iter().fold(0, |a, &l| a | l), |a, &b| a | flags(b));
+    // The last partial block padded with a byte that sets no flag, so it is one more vector
+    // pass and not a loop per byte (most runs are 32 to 64 bytes: ids, UUIDs, hashes).
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        let mut last = [b'0'; 32];
+        last[..rest.len()].copy_from_slice(rest);
+        for (lane, &b) in lanes.iter_mut().zip(&last) {
+            *lane |= flags(b);
+        }
+    }
+    let seen = lanes.iter().fold(0, |a, &l| a | l);
     classify(data, run, seen, out);
 }
 
@@ -230,6 +240,28 @@ fn classify(data: &[u8], run: Range<usize>, seen: u8, out: &mut Vec<Candidate>) 
         if seen & (SEEN_DASH | SEEN_OTHER) == 0 {
             // Hex digits only (a hash, a trace id): one candidate, no second walk.
             out.push(Candidate { kind: Kind::Hex, span: run.start..run.start + bytes.len() / 2 * 2 });
+        } else if seen & SEEN_OTHER == 0 {
+            // Hex digits and dashes (a UUID): the pieces are between the dashes. Most such runs
+            // are UUIDs, whose pieces are short: a bitmask of the dashes says so at once.
+            if bytes.len() <= 64 {
+                let solid = !crate::bytemask::of(bytes, |b| b == b'-') & (u64::MAX >> (64 - bytes.len()));
+                // Bit i: the MIN_HEX (32) bytes from i hold no dash (shift-and doubling).
+                let x2 = solid & solid >> 1;
+                let x4 = x2 & x2 >> 2;
+                let x8 = x4 & x4 >> 4;
+                let x16 = x8 & x8 >> 8;
+                if x16 & x16 >> 16 == 0 {
+                    return;
+                }
+            }
+            let mut from = 0;
+            for dash in memchr::memchr_iter(b'-', bytes).chain([bytes.len()]) {
+                if dash - from >= MIN_HEX {
+                    let start = run.start + from;
+                    out.push(Candidate { kind: Kind::Hex, span: start..start + (dash - from) / 2 * 2 });
+                }
+                from = dash + 1;
+            }
         } else {
             hex_runs(bytes, run.start, out);
         }
@@ -269,6 +301,9 @@ fn classify(data: &[u8], run: Range<usize>, seen: u8, out: &mut Vec<Candidate>) 
 /// The hex sub-runs of at least [`MIN_HEX`] digits in `bytes` (which starts at `at`),
 /// trimmed to an even length.
 fn hex_runs(bytes: &[u8], at: usize, out: &mut Vec<Candidate>) {
+    if !has_hex_stretch(bytes) {
+        return;
+    }
     let mut from = 0;
     for piece in bytes.split(|&b| !is(b, HEXDIGIT)) {
         if piece.len() >= MIN_HEX {
@@ -277,6 +312,27 @@ fn hex_runs(bytes: &[u8], at: usize, out: &mut Vec<Candidate>) {
         }
         from += piece.len() + 1;
     }
+}
+
+/// Whether `bytes` holds [`MIN_HEX`] hex digits in a row: a bitmask of the hex digits of each
+/// 64-byte block, searched for 32 ones in a row (shift-and doubling) and across blocks by the
+/// ones ending each block. Most runs holding other letters (base64 blobs, paths) hold no such
+/// stretch, and a walk of their bytes cost a fifth of the decoding layer on a log.
+fn has_hex_stretch(bytes: &[u8]) -> bool {
+    const _: () = assert!(MIN_HEX == 32, "the shift-and test below is written for 32");
+    let mut ending = 0; // hex digits ending the previous block
+    for block in bytes.chunks(64) {
+        let ones = crate::bytemask::of(block, |b| b.is_ascii_hexdigit());
+        let x2 = ones & ones >> 1;
+        let x4 = x2 & x2 >> 2;
+        let x8 = x4 & x4 >> 4;
+        let x16 = x8 & x8 >> 8;
+        if x16 & x16 >> 16 != 0 || ending + ones.trailing_ones() as usize >= MIN_HEX {
+            return true;
+        }
+        ending = if ones == u64::MAX { ending + 64 } else { ones.leading_ones() as usize };
+    }
+    false
 }
 
 /// Runs of URL characters holding at least one `%XX`.
