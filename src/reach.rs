@@ -3,7 +3,7 @@
 //! matcher runs a rule's regex only in a window around each keyword hit; these bounds make the
 //! window as small as the regex allows (on logs the regexes ran over 1.5× the input before).
 //! [`suffix`] gives what must follow the keyword, which the matcher tries at each hit before
-//! opening a window at all.
+//! opening a window at all, and [`first_bytes`] the bytes it can start with, tested first.
 //!
 //! Invariant: every answer is conservative. `Reach` is `Some` only when every match of the
 //! regex contains one of the rule's keywords (compared ASCII case-insensitively), and it
@@ -91,6 +91,52 @@ pub fn suffix(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Hir> {
             Some(Hir::alternation(each))
         }
         _ => None,
+    }
+}
+
+/// The bytes a match of `hir` can start with (`set[b]`), or `None` when it can match the empty
+/// string. A guard tests the byte after a keyword hit against it before any search: most hits
+/// are followed by a byte no match can start with.
+pub fn first_bytes(hir: &Hir) -> Option<Box<[bool; 256]>> {
+    let mut set = Box::new([false; 256]);
+    (!add_first(hir, &mut set)).then_some(set)
+}
+
+/// Adds the bytes a match of `hir` can start with to `set`; returns whether `hir` can match
+/// the empty string (look-arounds count as empty: they consume nothing).
+fn add_first(hir: &Hir, set: &mut [bool; 256]) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => match lit.0.first() {
+            Some(&b) => {
+                set[usize::from(b)] = true;
+                false
+            }
+            None => true,
+        },
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                set[usize::from(r.start())..=usize::from(r.end())].fill(true);
+            }
+            false
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                let (lo, hi) = (u32::from(r.start()), u32::from(r.end()));
+                if lo < 0x80 {
+                    set[lo as usize..=hi.min(0x7f) as usize].fill(true);
+                }
+                if hi >= 0x80 {
+                    // A UTF-8 lead byte: any of them, conservatively.
+                    set[0x80..].fill(true);
+                }
+            }
+            false
+        }
+        HirKind::Repetition(r) => add_first(&r.sub, set) || r.min == 0,
+        HirKind::Capture(c) => add_first(&c.sub, set),
+        HirKind::Concat(parts) => parts.iter().all(|p| add_first(p, set)),
+        HirKind::Alternation(alts) => alts.iter().fold(false, |empty, a| add_first(a, set) || empty),
     }
 }
 
@@ -223,6 +269,27 @@ mod tests {
 
     fn kw(list: &[&str]) -> Vec<Vec<u8>> {
         list.iter().map(|k| k.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn first_bytes_are_those_a_match_can_start_with() {
+        let set =
+            |re: &str| first_bytes(&parse(re)).map(|s| (0..=255u8).filter(|&b| s[usize::from(b)]).collect::<Vec<u8>>());
+        assert_eq!(set(r"[=:]\s*x"), Some(b":=".to_vec()));
+        // An optional part, a look-around and an alternation: each way a match can begin.
+        assert_eq!(set(r"\b(?:a|bc)?(?i:d)"), Some(b"Dabd".to_vec()));
+        assert_eq!(set(r"(?:\s*|x)y"), Some(b"\t\n\x0b\x0c\r xy".to_vec()));
+        // What can match the empty string can start anywhere.
+        assert_eq!(set(r"a*"), None);
+        assert_eq!(set(r"\b"), None);
+        // Every byte a match starts with is in the set, on random matches of a guard-like regex.
+        let re = r"(?:[ \t]*[=:]|\x22?\s*=>)[ \t]*[\x22']?([A-Za-z0-9/+]{8,40})";
+        let first = first_bytes(&parse(re)).unwrap();
+        let regex = crate::rules::compile_hir(&parse(re)).unwrap();
+        for hay in [&b" = 'abcdefgh'"[..], b":ABCDEFGH12", b"\"=> x0123456789", b"\t\t: \"zzzzzzzzz"] {
+            let m = regex.find(hay).unwrap();
+            assert!(first[usize::from(hay[m.start()])], "{:?}", String::from_utf8_lossy(hay));
+        }
     }
 
     #[test]
