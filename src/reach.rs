@@ -136,7 +136,14 @@ fn add_first(hir: &Hir, set: &mut [bool; 256]) -> bool {
         HirKind::Repetition(r) => add_first(&r.sub, set) || r.min == 0,
         HirKind::Capture(c) => add_first(&c.sub, set),
         HirKind::Concat(parts) => parts.iter().all(|p| add_first(p, set)),
-        HirKind::Alternation(alts) => alts.iter().fold(false, |empty, a| add_first(a, set) || empty),
+        HirKind::Alternation(alts) => {
+            // Every alternative's bytes (no short cut).
+            let mut empty = false;
+            for a in alts {
+                empty |= add_first(a, set);
+            }
+            empty
+        }
     }
 }
 
