@@ -2,7 +2,10 @@
 //! reporter on the calling thread; counts everything into a `Summary`.
 //!
 //! Shape (Nosey Parker's): producer → bounded channel of chunks → N matcher workers → bounded
-//! channel of findings → reporter. Memory is bounded by channel capacity × chunk size whatever
+//! channel of findings → reporter. A source that reads on several threads itself (the directory
+//! walk) scans each input that fits one chunk on the thread that read it (`Context::here`), and
+//! sends only larger inputs' chunks to the workers: most files of a tree cost no thread wake-up.
+//! Memory is bounded by channel capacity × chunk size, plus a chunk per walker thread, whatever
 //! the input. Findings are reported as they arrive; SIGINT/SIGTERM stop the producer, drain
 //! the workers and still print the summary (a second signal exits at once with 130). Threads
 //! are detached so a source blocked in a read (a quiet pipe) cannot keep the process alive.
