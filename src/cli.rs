@@ -419,7 +419,12 @@ fn crashtest_command(args: CrashArgs) -> Result<u8> {
     let _ = std::fs::remove_dir_all(&dir);
     let leaks = leaks.lock().map(|l| l.clone()).unwrap_or_default();
     for (name, _) in &launched.canaries {
-        let places: Vec<&str> = leaks.iter().filter(|(n, _)| n == name).map(|(_, at)| at.as_str()).collect();
+        let mut places: Vec<&str> = Vec::new();
+        for (_, at) in leaks.iter().filter(|(n, _)| n == name) {
+            if !places.contains(&at.as_str()) {
+                places.push(at);
+            }
+        }
         match places.is_empty() {
             true => eprintln!("leakscan: canary {name}: not found"),
             false => eprintln!("leakscan: canary {name} leaked in: {}", places.join(", ")),
@@ -500,8 +505,14 @@ fn run(
             std::env::var(var).map_err(|_| anyhow!("fingerprint_key_env: environment variable {var} is not set"))?;
         crate::finding::set_fingerprint_key(key.as_bytes());
     }
+    // Crash-test canaries are also known secrets: found in every encoding (base64, hex,
+    // UTF-16…), not only where a rule's pattern sees them.
+    let canaries = match &purpose {
+        Purpose::Crashtest { canaries, .. } => crate::crashtest::known_values(canaries),
+        _ => Vec::new(),
+    };
     let matcher = Matcher::new(load_rules(config.as_deref())?)?
-        .with_known(known(&args.known)?)
+        .with_known(known(&args.known, canaries)?)
         .with_path_rules(config.as_ref().map(|c| c.path_rules.clone()).unwrap_or_default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let baseline = match purpose {
@@ -558,9 +569,10 @@ fn run(
     })
 }
 
-/// The known-secret automaton from `--known-env` and `--known-file`, if any value was given.
-fn known(args: &KnownArgs) -> Result<Option<crate::known::Known>> {
-    let mut values = Vec::new();
+/// The known-secret automaton from `--known-env`, `--known-file` and `extra` values, if any
+/// value was given.
+fn known(args: &KnownArgs, extra: Vec<crate::known::KnownValue>) -> Result<Option<crate::known::Known>> {
+    let mut values = extra;
     if let Some(patterns) = &args.known_env {
         values.extend(crate::known::from_env(patterns)?);
     }
@@ -575,7 +587,7 @@ fn redact(args: RedactArgs) -> Result<u8> {
     messages::set_verbosity(if args.quiet { Verbosity::Quiet } else { Verbosity::Normal });
     let cwd = std::env::current_dir()?;
     let config = if args.no_config { None } else { config::discover(args.config.as_deref(), &cwd)? };
-    let matcher = Matcher::new(load_rules(config.as_ref())?)?.with_known(known(&args.known)?);
+    let matcher = Matcher::new(load_rules(config.as_ref())?)?.with_known(known(&args.known, Vec::new())?);
     let decode = crate::decode::Limits { depth: args.decode_depth, ..Default::default() };
     if args.in_place.is_empty() {
         let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());

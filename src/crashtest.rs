@@ -5,9 +5,10 @@
 //!
 //! Invariant: canaries are synthetic (fresh random bodies, valid formats) and never printed in
 //! full: the leak report names the canary variable and the location only.
-//! Depends on `report`, `finding`, `summary`, `rules` (for the GitHub checksum).
+//! Depends on `report`, `finding`, `summary`, `known`, `rules` (for the GitHub checksum).
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Secret};
+use crate::known::KnownValue;
 use crate::report::Reporter;
 use crate::summary::Summary;
 use anyhow::{anyhow, Result};
@@ -33,7 +34,10 @@ pub struct Launched {
     pub running: bool,
 }
 
-/// Fresh canaries: a GitHub classic token (valid checksum) and an AWS access key id.
+/// Fresh canaries, one per common format, each in the variable an application reads it from:
+/// a GitHub classic token (valid checksum), an AWS access key id, a Stripe live secret key, a
+/// Slack bot token, an OpenAI project key, and a database password no rule could tell from
+/// text (found only as a known value). Bodies are random, never a real credential.
 pub fn canaries() -> Vec<Canary> {
     let mut seed =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
@@ -48,10 +52,44 @@ pub fn canaries() -> Vec<Canary> {
             })
             .collect()
     };
-    let body = pick(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 30);
+    const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const DIGITS: &[u8] = b"0123456789";
+    let body = pick(B62, 30);
     let github = format!("ghp_{body}{}", crate::rules::base62_6(crc32fast::hash(body.as_bytes())));
     let aws = format!("AKIA{}", pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
-    vec![("GITHUB_TOKEN".into(), github), ("AWS_ACCESS_KEY_ID".into(), aws)]
+    let stripe = format!("sk_live_{}", pick(B62, 99));
+    let slack = format!(
+        "xoxb-{}{}-{}{}-{}",
+        pick(b"123456789", 1),
+        pick(DIGITS, 11),
+        pick(b"123456789", 1),
+        pick(DIGITS, 12),
+        pick(B62, 24)
+    );
+    let openai = format!("sk-proj-{}T3BlbkFJ{}", pick(B62, 48), pick(B62, 48));
+    let password = pick(b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%+=", 20);
+    vec![
+        ("GITHUB_TOKEN".into(), github),
+        ("AWS_ACCESS_KEY_ID".into(), aws),
+        ("STRIPE_SECRET_KEY".into(), stripe),
+        ("SLACK_BOT_TOKEN".into(), slack),
+        ("OPENAI_API_KEY".into(), openai),
+        ("DATABASE_PASSWORD".into(), password),
+    ]
+}
+
+/// The canaries as known secrets, labelled `canary:NAME`: looked for in every encoding
+/// (base64, hex, percent, JSON escapes, UTF-16LE) as well as by the rules.
+pub fn known_values(canaries: &[Canary]) -> Vec<KnownValue> {
+    canaries
+        .iter()
+        .map(|(name, value)| KnownValue { label: label(name), value: Secret::new(value.as_bytes().to_vec()) })
+        .collect()
+}
+
+/// The known-secret label of a canary.
+fn label(name: &str) -> String {
+    format!("canary:{name}")
 }
 
 /// Starts `command` with the canaries in its environment and its output in `dir`, then waits
@@ -106,7 +144,11 @@ pub struct CanaryReporter {
 impl Reporter for CanaryReporter {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         for (name, value) in &self.canaries {
-            if f.secret.expose() == value.as_bytes() {
+            // Found by a rule as itself, or as a known value in some encoding (its name is
+            // `canary:NAME (encoding)`).
+            let known = f.rule.id == crate::known::RULE_ID
+                && f.rule.name.strip_prefix(&label(name)).is_some_and(|rest| rest.starts_with(" ("));
+            if known || f.secret.expose() == value.as_bytes() {
                 if let Ok(mut leaks) = self.leaks.lock() {
                     leaks.push((name.clone(), f.location()));
                 }

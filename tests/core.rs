@@ -303,6 +303,38 @@ fn crashtest_reports_a_canary_printed_to_stdout() {
 }
 
 #[test]
+fn crashtest_finds_canaries_written_encoded_and_never_shows_them() {
+    // The child writes the canaries' values to a file the scan is not given (for the test to
+    // check the output against), then leaks three of them encoded: base64 and hex on stdout,
+    // UTF-16LE on stderr. No rule sees those; the canaries are also known secrets.
+    let d = Dir::new();
+    let script = r#"for v in GITHUB_TOKEN AWS_ACCESS_KEY_ID STRIPE_SECRET_KEY SLACK_BOT_TOKEN OPENAI_API_KEY DATABASE_PASSWORD; do
+  eval "printf '%s\n' \"\$$v\"" >> values.txt; done
+printf %s "$STRIPE_SECRET_KEY" | base64 | tr -d '\n'; echo
+printf %s "$SLACK_BOT_TOKEN" | od -An -tx1 | tr -d ' \n'; echo
+printf 'pw=%s' "$DATABASE_PASSWORD" | sed 's/./&\n/g' | tr '\n' '\000' >&2
+sleep 20"#;
+    let r = d.run(&["crashtest", "--after", "1", "--no-config", "--format", "jsonl", "--", "sh", "-c", script]);
+    r.expect_code(1);
+    let err = r.stderr();
+    let leaked = |name: &str, place: &str| {
+        err.lines().any(|l| l.starts_with(&format!("leakscan: canary {name} leaked in:")) && l.contains(place))
+    };
+    assert!(leaked("STRIPE_SECRET_KEY", "/stdout"), "base64 on stdout: {r}");
+    assert!(leaked("SLACK_BOT_TOKEN", "/stdout"), "hex on stdout: {r}");
+    assert!(leaked("DATABASE_PASSWORD", "/stderr"), "UTF-16LE on stderr: {r}");
+    for name in ["GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "OPENAI_API_KEY"] {
+        assert!(err.contains(&format!("leakscan: canary {name}")), "{name} has a verdict: {r}");
+        assert!(!leaked(name, "/stdout") && !leaked(name, "/stderr"), "{name} was not written: {r}");
+    }
+    let values = std::fs::read_to_string(d.path().join("values.txt")).unwrap();
+    assert_eq!(values.lines().filter(|v| v.len() >= 20).count(), 6, "six canaries planted");
+    for value in values.lines() {
+        assert!(!r.stdout().contains(value) && !err.contains(value), "a canary value reached the output: {r}");
+    }
+}
+
+#[test]
 fn zstd_compressed_core_is_opened_by_the_archive_layer() {
     // systemd-coredump stores cores as core.COMM.UID.BOOT.PID.TIME.zst
     let d = Dir::new();
