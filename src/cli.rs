@@ -415,8 +415,36 @@ fn crashtest_command(args: CrashArgs) -> Result<u8> {
     let purpose = Purpose::Crashtest { canaries: launched.canaries.clone(), leaks: Arc::clone(&leaks) };
     let result =
         run(&args.scan.common, purpose, |_, _| Ok(inputs), |threads, exclude| plain_walk(&args.scan, threads, exclude));
-    crate::crashtest::abort(&mut launched);
+    let status = crate::crashtest::abort(&mut launched);
     let _ = std::fs::remove_dir_all(&dir);
+    // The core the system wrote, if it wrote one where leakscan can read it: scanned too.
+    let dumped = status.is_some_and(|s| std::os::unix::process::ExitStatusExt::core_dumped(&s));
+    let result = match crate::crashtest::core_file(launched.child.id(), dumped, launched.started) {
+        crate::crashtest::CoreFile::Written(core) => {
+            eprintln!("leakscan: scanning the core file {}", messages::escape(&crate::chunk::path_bytes(&core)));
+            let purpose = Purpose::Crashtest { canaries: launched.canaries.clone(), leaks: Arc::clone(&leaks) };
+            let inputs = vec![Input::Path(core)];
+            let core_result = run(
+                &args.scan.common,
+                purpose,
+                |_, _| Ok(inputs),
+                |threads, exclude| plain_walk(&args.scan, threads, exclude),
+            );
+            match (result, core_result) {
+                (Ok(a), Ok(b)) if a == exit::FINDINGS || b == exit::FINDINGS => Ok(exit::FINDINGS),
+                (Ok(a), Ok(b)) => Ok(a.max(b)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
+        crate::crashtest::CoreFile::Handler(handler) => {
+            eprintln!(
+                "leakscan: the system hands cores to {}: scan the core it stores with `leakscan PATH`",
+                messages::escape(handler.as_bytes())
+            );
+            result
+        }
+        crate::crashtest::CoreFile::None => result,
+    };
     let leaks = leaks.lock().map(|l| l.clone()).unwrap_or_default();
     for (name, _) in &launched.canaries {
         let mut places: Vec<&str> = Vec::new();

@@ -32,6 +32,8 @@ pub struct Launched {
     pub canaries: Vec<Canary>,
     /// True when it was still running after `--after`.
     pub running: bool,
+    /// When it was started (a core file written since then may be its).
+    pub started: std::time::SystemTime,
 }
 
 /// Fresh canaries, one per common format, each in the variable an application reads it from:
@@ -99,12 +101,16 @@ pub fn launch(command: &[OsString], after: Duration, dir: &std::path::Path) -> R
     std::fs::create_dir_all(dir)?;
     let outputs = [dir.join("stdout"), dir.join("stderr")];
     let canaries = canaries();
-    let mut cmd = Command::new(program);
-    cmd.args(args).stdin(Stdio::null());
+    // Through `sh`, which lifts the core size limit (often 0) and then becomes CMD itself (same
+    // pid, same working directory): a crash then leaves the core the system is set to write.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(r#"ulimit -c unlimited 2>/dev/null; exec "$0" "$@""#).arg(program).args(args);
+    cmd.stdin(Stdio::null());
     cmd.stdout(std::fs::File::create(&outputs[0])?).stderr(std::fs::File::create(&outputs[1])?);
     for (name, value) in &canaries {
         cmd.env(name, value);
     }
+    let started = std::time::SystemTime::now();
     let mut child = cmd.spawn().map_err(|e| anyhow!("starting {}: {e}", program.to_string_lossy()))?;
     let start = Instant::now();
     let mut running = true;
@@ -115,12 +121,12 @@ pub fn launch(command: &[OsString], after: Duration, dir: &std::path::Path) -> R
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Ok(Launched { child, outputs, canaries, running })
+    Ok(Launched { child, outputs, canaries, running, started })
 }
 
 /// Crashes the child with SIGABRT (through `kill(1)`: the crate has no unsafe and no libc) and
-/// reaps it; falls back to SIGKILL.
-pub fn abort(launched: &mut Launched) {
+/// reaps it; falls back to SIGKILL. Returns how it ended.
+pub fn abort(launched: &mut Launched) -> Option<std::process::ExitStatus> {
     if launched.running {
         let pid = launched.child.id().to_string();
         let sent = Command::new("kill").args(["-ABRT", &pid]).status().is_ok_and(|s| s.success());
@@ -128,7 +134,88 @@ pub fn abort(launched: &mut Launched) {
             let _ = launched.child.kill();
         }
     }
-    let _ = launched.child.wait();
+    launched.child.wait().ok()
+}
+
+/// Where the child's core went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CoreFile {
+    /// The file the system wrote (by `/proc/sys/kernel/core_pattern`).
+    Written(PathBuf),
+    /// Handed to a program (`|/usr/lib/systemd/systemd-coredump …`): not a file leakscan finds.
+    Handler(String),
+    /// No core was written, or none was found where the pattern says.
+    None,
+}
+
+/// The core file of a child that dumped core: `core_pattern` (and `core_uses_pid`) expanded for
+/// its pid, relative to the working directory; specifiers other than `%p` and `%%` (time, host,
+/// executable name…) match any text in the file name, among files changed since `started`.
+pub fn core_file(pid: u32, dumped: bool, started: std::time::SystemTime) -> CoreFile {
+    if !dumped {
+        return CoreFile::None;
+    }
+    let Ok(pattern) = std::fs::read_to_string("/proc/sys/kernel/core_pattern") else { return CoreFile::None };
+    let pattern = pattern.trim_end_matches('\n');
+    if let Some(handler) = pattern.strip_prefix('|') {
+        return CoreFile::Handler(handler.split_whitespace().next().unwrap_or("").to_string());
+    }
+    let uses_pid = std::fs::read_to_string("/proc/sys/kernel/core_uses_pid").is_ok_and(|v| v.trim() == "1");
+    let mut name = pattern.replace("%%", "\0").replace("%p", &pid.to_string());
+    if uses_pid && !pattern.contains("%p") {
+        name.push_str(&format!(".{pid}"));
+    }
+    let path = PathBuf::from(name);
+    let (dir, file) = match (path.parent(), path.file_name().and_then(|f| f.to_str())) {
+        (Some(d), Some(f)) if !d.as_os_str().is_empty() => (d.to_path_buf(), f.to_string()),
+        (_, Some(f)) => (PathBuf::from("."), f.to_string()),
+        _ => return CoreFile::None,
+    };
+    if dir.to_string_lossy().contains('%') {
+        return CoreFile::None;
+    }
+    // The file name as literal pieces between wildcards (each other `%x` specifier).
+    let mut pieces: Vec<String> = vec![String::new()];
+    let mut chars = file.chars();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            chars.next();
+            pieces.push(String::new());
+        } else if let Some(last) = pieces.last_mut() {
+            last.push(if c == '\0' { '%' } else { c });
+        }
+    }
+    let fits = |candidate: &str| wildcard_match(&pieces, candidate);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return CoreFile::None };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(fits))
+        .filter_map(|e| {
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            let changed = meta.modified().ok().filter(|t| *t >= started)?;
+            Some((changed, e.path()))
+        })
+        .collect();
+    found.sort();
+    found.pop().map_or(CoreFile::None, |(_, path)| CoreFile::Written(path))
+}
+
+/// Whether `s` is `pieces` joined by stretches of any text (the first piece a prefix, the last
+/// a suffix).
+fn wildcard_match(pieces: &[String], s: &str) -> bool {
+    let Some((first, rest)) = pieces.split_first() else { return s.is_empty() };
+    let Some(mut tail) = s.strip_prefix(first.as_str()) else { return false };
+    if rest.is_empty() {
+        return tail.is_empty();
+    }
+    let (last, middle) = rest.split_last().expect("rest is not empty");
+    for piece in middle {
+        match tail.find(piece.as_str()) {
+            Some(at) => tail = &tail[at + piece.len()..],
+            None => return false,
+        }
+    }
+    tail.ends_with(last.as_str())
 }
 
 /// Forwards findings and records, for each one holding a canary, (variable, location).
@@ -159,5 +246,26 @@ impl Reporter for CanaryReporter {
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.inner.finish(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn core_pattern_wildcards() {
+        let p = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // `core.%e.1234.%t` after %p is expanded: two wildcards.
+        let pieces = p(&["core.", ".1234.", ""]);
+        assert!(wildcard_match(&pieces, "core.agent.1234.1700000000"));
+        assert!(!wildcard_match(&pieces, "core.agent.4321.1700000000"));
+        assert!(!wildcard_match(&pieces, "xcore.agent.1234.1"));
+        // `core` alone: exactly that name.
+        assert!(wildcard_match(&p(&["core"]), "core"));
+        assert!(!wildcard_match(&p(&["core"]), "core.1"));
+        // `%e.core`: any prefix.
+        assert!(wildcard_match(&p(&["", ".core"]), "sleep.core"));
+        assert!(!wildcard_match(&p(&["", ".core"]), "sleep.core.gz"));
     }
 }

@@ -335,6 +335,32 @@ sleep 20"#;
 }
 
 #[test]
+fn crashtest_scans_the_core_file_the_system_writes() {
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    let d = Dir::new();
+    let r = d.run(&["crashtest", "--after", "1", "--no-config", "--format", "jsonl", "--", "sh", "-c", "sleep 20"]);
+    r.expect_code(1);
+    if pattern.starts_with('|') || pattern.trim().is_empty() {
+        // Cores go to a handler (systemd-coredump, apport): leakscan says where to look.
+        eprintln!("!!! core_pattern is {pattern:?}: the core-file scan is not exercised on this machine");
+        assert!(pattern.trim().is_empty() || r.stderr().contains("the system hands cores to"), "{r}");
+        return;
+    }
+    // The canaries are in the crashed process's environment, so in its core's stack segment.
+    assert!(r.stderr().contains("leakscan: scanning the core file"), "{r}");
+    let in_core = r
+        .findings()
+        .into_iter()
+        .filter(|f| f["origin"]["kind"] == "segment" && f["rule"] == "github-pat-classic")
+        .count();
+    assert!(in_core >= 1, "the GitHub canary in the core: {r}");
+    assert!(
+        r.stderr().lines().any(|l| l.starts_with("leakscan: canary GITHUB_TOKEN leaked in:") && l.contains("core@0x")),
+        "{r}"
+    );
+}
+
+#[test]
 fn zstd_compressed_core_is_opened_by_the_archive_layer() {
     // systemd-coredump stores cores as core.COMM.UID.BOOT.PID.TIME.zst
     let d = Dir::new();
