@@ -82,6 +82,12 @@ pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
         while to < data.len() && pair(data[to - 1], data[to]) {
             to += 1;
         }
+        if to - from < (2 * min).saturating_sub(1) {
+            // Too short to hold a run (the end of a C string, `c 00`): the common case in
+            // memory, where strings end in a NUL.
+            p = to;
+            continue;
+        }
         let lo = from.saturating_sub(3);
         for mut run in runs_in(&data[lo..to], min) {
             run.start += lo;
