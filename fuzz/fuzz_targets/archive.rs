@@ -21,6 +21,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(chunk.owned.start <= chunk.owned.end && chunk.owned.end <= chunk.data.len(), "{chunk:?}");
         true
     };
-    let ctx = Context { chunker: &chunker, tally: &tally, push: &push, stop: &stop, limits: &limits };
+    // Whole-input chunks take the `here` path (as in a directory walk), the rest `push`.
+    let ctx =
+        Context { chunker: &chunker, tally: &tally, push: &push, stop: &stop, limits: &limits, here: &push, inline: true };
     ctx.read(Origin::Stdin, &mut &data[..]);
 });
