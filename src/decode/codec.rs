@@ -240,28 +240,6 @@ fn classify(data: &[u8], run: Range<usize>, seen: u8, out: &mut Vec<Candidate>) 
         if seen & (SEEN_DASH | SEEN_OTHER) == 0 {
             // Hex digits only (a hash, a trace id): one candidate, no second walk.
             out.push(Candidate { kind: Kind::Hex, span: run.start..run.start + bytes.len() / 2 * 2 });
-        } else if seen & SEEN_OTHER == 0 {
-            // Hex digits and dashes (a UUID): the pieces are between the dashes. Most such runs
-            // are UUIDs, whose pieces are short: a bitmask of the dashes says so at once.
-            if bytes.len() <= 64 {
-                let solid = !crate::bytemask::of(bytes, |b| b == b'-') & (u64::MAX >> (64 - bytes.len()));
-                // Bit i: the MIN_HEX (32) bytes from i hold no dash (shift-and doubling).
-                let x2 = solid & solid >> 1;
-                let x4 = x2 & x2 >> 2;
-                let x8 = x4 & x4 >> 4;
-                let x16 = x8 & x8 >> 8;
-                if x16 & x16 >> 16 == 0 {
-                    return;
-                }
-            }
-            let mut from = 0;
-            for dash in memchr::memchr_iter(b'-', bytes).chain([bytes.len()]) {
-                if dash - from >= MIN_HEX {
-                    let start = run.start + from;
-                    out.push(Candidate { kind: Kind::Hex, span: start..start + (dash - from) / 2 * 2 });
-                }
-                from = dash + 1;
-            }
         } else {
             hex_runs(bytes, run.start, out);
         }
