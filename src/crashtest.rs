@@ -231,10 +231,8 @@ pub struct CanaryReporter {
 impl Reporter for CanaryReporter {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         for (name, value) in &self.canaries {
-            // Found by a rule as itself, or as a known value in some encoding (its name is
-            // `canary:NAME (encoding)`).
-            let known = f.rule.id == crate::known::RULE_ID
-                && f.rule.name.strip_prefix(&label(name)).is_some_and(|rest| rest.starts_with(" ("));
+            // Found by a rule as itself, or as a known value in some encoding.
+            let known = crate::known::label_of(&f.rule) == Some(label(name).as_str());
             if known || f.secret.expose() == value.as_bytes() {
                 if let Ok(mut leaks) = self.leaks.lock() {
                     leaks.push((name.clone(), f.location()));

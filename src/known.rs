@@ -83,6 +83,12 @@ impl Known {
     }
 }
 
+/// The label of a known-secret finding (`env:NAME`, `file:PATH:LINE`…), read back from its
+/// rule's name (`LABEL (ENCODING)`, as [`info`] writes it); `None` for any other finding.
+pub fn label_of(info: &RuleInfo) -> Option<&str> {
+    (info.id == RULE_ID).then(|| info.name.rsplit_once(" (").map(|(label, _)| label)).flatten()
+}
+
 fn info(label: &str, encoding: &str) -> RuleInfo {
     RuleInfo {
         id: RULE_ID.to_string(),
@@ -245,6 +251,14 @@ fn json_escape(v: &[u8], ascii: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finding_names_its_label_back() {
+        assert_eq!(label_of(&info("file:a (1).txt:3", "base64")), Some("file:a (1).txt:3"));
+        assert_eq!(label_of(&info("env:GITHUB_TOKEN", "utf-16le")), Some("env:GITHUB_TOKEN"));
+        let other = RuleInfo { id: "github-pat-classic".into(), ..info("env:X", "plain") };
+        assert_eq!(label_of(&other), None);
+    }
 
     #[test]
     fn base64_matches_known_vectors() {
