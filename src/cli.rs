@@ -398,55 +398,56 @@ fn proc_command(args: ProcArgs) -> Result<u8> {
     )
 }
 
-/// `leakscan crashtest -- CMD`: canaries in, memory/outputs scanned, crash, verdict per canary.
+/// `leakscan crashtest -- CMD`: canaries in; memory read, crash, then its core, outputs and the
+/// PATHs scanned in one run; a verdict per canary.
 fn crashtest_command(args: CrashArgs) -> Result<u8> {
     let dir = std::env::temp_dir().join(format!("leakscan-crashtest-{}", std::process::id()));
     let after = std::time::Duration::from_secs_f64(args.after.clamp(0.0, 1e6));
-    let mut launched = crate::crashtest::launch(&args.command, after, &dir)?;
+    let launched = crate::crashtest::launch(&args.command, after, &dir)?;
+    let canaries = launched.canaries.clone();
     let mut inputs = Vec::new();
     if launched.running {
         let pid = launched.child.id();
         let select = crate::source::proc::Select { pids: vec![pid], all: false, mem_budget: Some(args.mem_budget) };
         inputs.push(Input::Processes(select));
     }
-    inputs.extend(launched.outputs.iter().cloned().map(Input::Path));
+    let outputs = launched.outputs.clone();
+    // Once its memory is read (the reader thread takes inputs in order): the crash, and the
+    // core the system wrote, if it wrote one where leakscan can read it.
+    let launched = Arc::new(std::sync::Mutex::new(launched));
+    let crash = Arc::clone(&launched);
+    inputs.push(Input::Later(crate::engine::Later::new(move || {
+        let Ok(mut launched) = crash.lock() else { return Vec::new() };
+        let dumped = crate::crashtest::abort(&mut launched)
+            .is_some_and(|s| std::os::unix::process::ExitStatusExt::core_dumped(&s));
+        match crate::crashtest::core_file(launched.child.id(), dumped, launched.started) {
+            crate::crashtest::CoreFile::Written(core) => {
+                eprintln!("leakscan: scanning the core file {}", messages::escape(&crate::chunk::path_bytes(&core)));
+                vec![core]
+            }
+            crate::crashtest::CoreFile::Handler(handler) => {
+                eprintln!(
+                    "leakscan: the system hands cores to {}: scan the core it stores with `leakscan PATH`",
+                    messages::escape(handler.as_bytes())
+                );
+                Vec::new()
+            }
+            crate::crashtest::CoreFile::None => Vec::new(),
+        }
+    })));
+    inputs.extend(outputs.into_iter().map(Input::Path));
     inputs.extend(args.scan.paths.iter().cloned().map(Input::Path));
     let leaks = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let purpose = Purpose::Crashtest { canaries: launched.canaries.clone(), leaks: Arc::clone(&leaks) };
+    let purpose = Purpose::Crashtest { canaries: canaries.clone(), leaks: Arc::clone(&leaks) };
     let result =
         run(&args.scan.common, purpose, |_, _| Ok(inputs), |threads, exclude| plain_walk(&args.scan, threads, exclude));
-    let status = crate::crashtest::abort(&mut launched);
+    // An interrupted scan may not have reached the crash.
+    if let Ok(mut launched) = launched.lock() {
+        crate::crashtest::abort(&mut launched);
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    // The core the system wrote, if it wrote one where leakscan can read it: scanned too.
-    let dumped = status.is_some_and(|s| std::os::unix::process::ExitStatusExt::core_dumped(&s));
-    let result = match crate::crashtest::core_file(launched.child.id(), dumped, launched.started) {
-        crate::crashtest::CoreFile::Written(core) => {
-            eprintln!("leakscan: scanning the core file {}", messages::escape(&crate::chunk::path_bytes(&core)));
-            let purpose = Purpose::Crashtest { canaries: launched.canaries.clone(), leaks: Arc::clone(&leaks) };
-            let inputs = vec![Input::Path(core)];
-            let core_result = run(
-                &args.scan.common,
-                purpose,
-                |_, _| Ok(inputs),
-                |threads, exclude| plain_walk(&args.scan, threads, exclude),
-            );
-            match (result, core_result) {
-                (Ok(a), Ok(b)) if a == exit::FINDINGS || b == exit::FINDINGS => Ok(exit::FINDINGS),
-                (Ok(a), Ok(b)) => Ok(a.max(b)),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            }
-        }
-        crate::crashtest::CoreFile::Handler(handler) => {
-            eprintln!(
-                "leakscan: the system hands cores to {}: scan the core it stores with `leakscan PATH`",
-                messages::escape(handler.as_bytes())
-            );
-            result
-        }
-        crate::crashtest::CoreFile::None => result,
-    };
     let leaks = leaks.lock().map(|l| l.clone()).unwrap_or_default();
-    for (name, _) in &launched.canaries {
+    for (name, _) in &canaries {
         let mut places: Vec<&str> = Vec::new();
         for (_, at) in leaks.iter().filter(|(n, _)| n == name) {
             if !places.contains(&at.as_str()) {

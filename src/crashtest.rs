@@ -30,7 +30,7 @@ pub struct Launched {
     pub outputs: [PathBuf; 2],
     /// The planted canaries.
     pub canaries: Vec<Canary>,
-    /// True when it was still running after `--after`.
+    /// True while it may be running: it outlived `--after`, and `abort` has not ended it yet.
     pub running: bool,
     /// When it was started (a core file written since then may be its).
     pub started: std::time::SystemTime,
@@ -125,9 +125,10 @@ pub fn launch(command: &[OsString], after: Duration, dir: &std::path::Path) -> R
 }
 
 /// Crashes the child with SIGABRT (through `kill(1)`: the crate has no unsafe and no libc) and
-/// reaps it; falls back to SIGKILL. Returns how it ended.
+/// reaps it; falls back to SIGKILL. Returns how it ended. Called again, it only returns that
+/// (the pid may belong to another process by then).
 pub fn abort(launched: &mut Launched) -> Option<std::process::ExitStatus> {
-    if launched.running {
+    if std::mem::take(&mut launched.running) {
         let pid = launched.child.id().to_string();
         let sent = Command::new("kill").args(["-ABRT", &pid]).status().is_ok_and(|s| s.success());
         if !sent {

@@ -40,6 +40,36 @@ pub enum Input {
     Follow(Vec<PathBuf>, source::log::FollowOptions),
     /// Live processes through `/proc`.
     Processes(source::proc::Select),
+    /// Paths known only once the inputs before it are read: run on the reader thread when its
+    /// turn comes (`crashtest`: the command is aborted after its memory was read, and the core
+    /// file the system then writes is scanned in the same run).
+    Later(Later),
+}
+
+/// A one-shot producer of paths to scan, for [`Input::Later`].
+#[derive(Clone)]
+pub struct Later(pub Arc<std::sync::Mutex<Option<LaterFn>>>);
+
+/// What a [`Later`] runs.
+pub type LaterFn = Box<dyn FnOnce() -> Vec<PathBuf> + Send>;
+
+impl Later {
+    /// Wraps `f`.
+    pub fn new(f: impl FnOnce() -> Vec<PathBuf> + Send + 'static) -> Later {
+        Later(Arc::new(std::sync::Mutex::new(Some(Box::new(f)))))
+    }
+
+    /// Runs it, the first time only.
+    fn take(&self) -> Vec<PathBuf> {
+        let f = self.0.lock().map(|mut f| f.take()).unwrap_or_else(|e| e.into_inner().take());
+        f.map(|f| f()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Later {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Later(..)")
+    }
 }
 
 /// Everything a scan needs, built once by `cli`.
@@ -143,6 +173,11 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                 Input::Git(git) => source::git::scan(&ctx, git),
                 Input::Follow(specs, opts) => source::log::follow(&ctx, specs, *opts),
                 Input::Processes(select) => source::proc::scan(&ctx, select),
+                Input::Later(later) => {
+                    for path in later.take() {
+                        source::fs::scan_path(&ctx, &path, &walk);
+                    }
+                }
             }
         }
     });
