@@ -1,6 +1,6 @@
 //! 64-byte blocks as bitmasks: bit `i` says whether byte `i` has a property. The binary keyword
 //! scan (`matcher`) and the base64 run search (`decode::codec`) read data this way, then find
-//! runs with shifts and ANDs instead of a branch per byte.
+//! runs with shifts and ANDs ([`ones_from`]) instead of a branch per byte.
 //!
 //! Invariant: the predicate is applied with one compare per byte over a fixed 64-byte array,
 //! which the compiler vectorizes; bits past the end of a short block are 0. Depends on nothing.
@@ -20,8 +20,41 @@ pub fn of(block: &[u8], pred: impl Fn(u8) -> bool) -> u64 {
     })
 }
 
+/// Bit `i` set when bits `i..i + n` of `mask` are all set (`1 <= n <= 64`): a run of at least
+/// `n` ones starts at `i` within the block. Shift-and doubling, then one shift for the rest;
+/// with `n` a constant it unrolls to a few shifts and ANDs.
+#[inline(always)]
+pub fn ones_from(mask: u64, n: u32) -> u64 {
+    debug_assert!((1..=64).contains(&n));
+    let (mut x, mut have) = (mask, 1);
+    while have * 2 <= n {
+        x &= x >> have;
+        have *= 2;
+    }
+    if have < n {
+        x &= x >> (n - have);
+    }
+    x
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ones_from_marks_the_starts_of_n_ones() {
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Long runs of ones are what matters: OR a few shifted copies together.
+            let mask = seed | seed >> 3 | seed << 5 | seed >> 11;
+            for n in 1..=64u32 {
+                let want = (0..64u32)
+                    .filter(|&i| i + n <= 64 && (i..i + n).all(|b| mask >> b & 1 == 1))
+                    .fold(0u64, |m, i| m | 1 << i);
+                assert_eq!(super::ones_from(mask, n), want, "mask {mask:#x} n {n}");
+            }
+        }
+    }
+
     #[test]
     fn bits_follow_the_bytes() {
         let block: Vec<u8> = (0..64u8).map(|i| if i % 3 == 0 { b'a' } else { 0 }).collect();

@@ -368,8 +368,7 @@ struct KeywordDfa {
 }
 
 const MATCH: u32 = 1 << 31;
-/// The shortest string [`KeywordDfa::hits_in_strings`] surely looks for keywords in (its
-/// shift-and test is written for 8).
+/// The shortest string [`KeywordDfa::hits_in_strings`] surely looks for keywords in.
 pub const MIN_STRING: usize = 8;
 
 /// Printable ASCII (space to `~`): a byte of a string in binary data.
@@ -537,9 +536,7 @@ impl KeywordDfa {
             let m = crate::bytemask::of(block, is_string_byte);
             let first = m.trailing_ones() as usize;
             // Bit i of `eight`: bytes i..i + 8 of the block are printable (MIN_STRING = 8).
-            let two = m & m >> 1;
-            let four = two & two >> 2;
-            let eight = four & four >> 4;
+            let eight = crate::bytemask::ones_from(m, MIN_STRING as u32);
             let live = eight != 0 || before + first >= MIN_STRING;
             before = if first == 64 { before + 64 } else { m.leading_ones() as usize };
             if !live {

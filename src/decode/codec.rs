@@ -146,12 +146,8 @@ fn base64_and_hex(data: &[u8], want: &Range<usize>, out: &mut Vec<Candidate>) {
             open = None;
             emit(data, start..base + pos, want, out);
         }
-        // Bit i of `long`: the 24 bytes from i are all in the alphabet (shift-and doubling).
-        let x2 = ones & ones >> 1;
-        let x4 = x2 & x2 >> 2;
-        let x8 = x4 & x4 >> 4;
-        let x16 = x8 & x8 >> 8;
-        let long = x16 & x8 >> 16;
+        // Bit i of `long`: the MIN_BASE64 bytes from i are all in the alphabet.
+        let long = crate::bytemask::ones_from(ones, MIN_BASE64 as u32);
         loop {
             let rest = if pos < 64 { long >> pos << pos } else { 0 };
             if rest == 0 {
@@ -297,15 +293,10 @@ fn hex_runs(bytes: &[u8], at: usize, out: &mut Vec<Candidate>) {
 /// ones ending each block. Most runs holding other letters (base64 blobs, paths) hold no such
 /// stretch, and a walk of their bytes cost a fifth of the decoding layer on a log.
 fn has_hex_stretch(bytes: &[u8]) -> bool {
-    const _: () = assert!(MIN_HEX == 32, "the shift-and test below is written for 32");
     let mut ending = 0; // hex digits ending the previous block
     for block in bytes.chunks(64) {
         let ones = crate::bytemask::of(block, |b| b.is_ascii_hexdigit());
-        let x2 = ones & ones >> 1;
-        let x4 = x2 & x2 >> 2;
-        let x8 = x4 & x4 >> 4;
-        let x16 = x8 & x8 >> 8;
-        if x16 & x16 >> 16 != 0 || ending + ones.trailing_ones() as usize >= MIN_HEX {
+        if crate::bytemask::ones_from(ones, MIN_HEX as u32) != 0 || ending + ones.trailing_ones() as usize >= MIN_HEX {
             return true;
         }
         ending = if ones == u64::MAX { ending + 64 } else { ones.leading_ones() as usize };
