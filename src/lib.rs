@@ -24,6 +24,7 @@ pub mod engine;
 pub mod entropy;
 pub mod finding;
 pub mod gitleaks;
+pub mod guard;
 pub mod hook;
 pub mod known;
 pub mod layers;

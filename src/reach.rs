@@ -3,7 +3,7 @@
 //! matcher runs a rule's regex only in a window around each keyword hit; these bounds make the
 //! window as small as the regex allows (on logs the regexes ran over 1.5× the input before).
 //! [`suffix`] gives what must follow the keyword, which the matcher tries at each hit before
-//! opening a window at all, and [`first_bytes`] the bytes it can start with, tested first.
+//! opening a window at all (`guard.rs` tests it).
 //!
 //! Invariant: every answer is conservative. `Reach` is `Some` only when every match of the
 //! regex contains one of the rule's keywords (compared ASCII case-insensitively), and it
@@ -94,59 +94,6 @@ pub fn suffix(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Hir> {
     }
 }
 
-/// The bytes a match of `hir` can start with (`set[b]`), or `None` when it can match the empty
-/// string. A guard tests the byte after a keyword hit against it before any search: most hits
-/// are followed by a byte no match can start with.
-pub fn first_bytes(hir: &Hir) -> Option<Box<[bool; 256]>> {
-    let mut set = Box::new([false; 256]);
-    (!add_first(hir, &mut set)).then_some(set)
-}
-
-/// Adds the bytes a match of `hir` can start with to `set`; returns whether `hir` can match
-/// the empty string (look-arounds count as empty: they consume nothing).
-fn add_first(hir: &Hir, set: &mut [bool; 256]) -> bool {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => true,
-        HirKind::Literal(lit) => match lit.0.first() {
-            Some(&b) => {
-                set[usize::from(b)] = true;
-                false
-            }
-            None => true,
-        },
-        HirKind::Class(Class::Bytes(c)) => {
-            for r in c.ranges() {
-                set[usize::from(r.start())..=usize::from(r.end())].fill(true);
-            }
-            false
-        }
-        HirKind::Class(Class::Unicode(c)) => {
-            for r in c.ranges() {
-                let (lo, hi) = (u32::from(r.start()), u32::from(r.end()));
-                if lo < 0x80 {
-                    set[lo as usize..=hi.min(0x7f) as usize].fill(true);
-                }
-                if hi >= 0x80 {
-                    // A UTF-8 lead byte: any of them, conservatively.
-                    set[0x80..].fill(true);
-                }
-            }
-            false
-        }
-        HirKind::Repetition(r) => add_first(&r.sub, set) || r.min == 0,
-        HirKind::Capture(c) => add_first(&c.sub, set),
-        HirKind::Concat(parts) => parts.iter().all(|p| add_first(p, set)),
-        HirKind::Alternation(alts) => {
-            // Every alternative's bytes (no short cut).
-            let mut empty = false;
-            for a in alts {
-                empty |= add_first(a, set);
-            }
-            empty
-        }
-    }
-}
-
 /// Whether a match of `hir` can contain a `\n`.
 pub fn crosses_lines(hir: &Hir) -> bool {
     match hir.kind() {
@@ -228,11 +175,14 @@ fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
 
 /// The first run of consecutive parts, `parts[from..to]`, that always matches a string holding
 /// a keyword (a case-insensitive literal is one part per letter), and every string it matches.
-fn keyword_run(parts: &[Hir], keywords: &[Vec<u8>]) -> Option<(usize, usize, Vec<Vec<u8>>)> {
+pub fn keyword_run<H: std::borrow::Borrow<Hir>>(
+    parts: &[H],
+    keywords: &[Vec<u8>],
+) -> Option<(usize, usize, Vec<Vec<u8>>)> {
     (0..parts.len()).find_map(|from| {
         let mut acc = vec![Vec::new()];
         for (j, part) in parts.iter().enumerate().skip(from) {
-            acc = product(&acc, &strings(part)?)?;
+            acc = product(&acc, &strings(part.borrow())?)?;
             if holds_keyword(&acc, keywords) {
                 return Some((from, j + 1, acc));
             }
@@ -257,7 +207,7 @@ fn first_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> Option<usize> {
 }
 
 /// Whether `hay` ends with a keyword.
-fn ends_with_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> bool {
+pub fn ends_with_keyword(hay: &[u8], keywords: &[Vec<u8>]) -> bool {
     keywords.iter().any(|k| !k.is_empty() && hay.len() >= k.len() && hay[hay.len() - k.len()..].eq_ignore_ascii_case(k))
 }
 
@@ -276,27 +226,6 @@ mod tests {
 
     fn kw(list: &[&str]) -> Vec<Vec<u8>> {
         list.iter().map(|k| k.as_bytes().to_vec()).collect()
-    }
-
-    #[test]
-    fn first_bytes_are_those_a_match_can_start_with() {
-        let set =
-            |re: &str| first_bytes(&parse(re)).map(|s| (0..=255u8).filter(|&b| s[usize::from(b)]).collect::<Vec<u8>>());
-        assert_eq!(set(r"[=:]\s*x"), Some(b":=".to_vec()));
-        // An optional part, a look-around and an alternation: each way a match can begin.
-        assert_eq!(set(r"\b(?:a|bc)?(?i:d)"), Some(b"Dabd".to_vec()));
-        assert_eq!(set(r"(?:\s*|x)y"), Some(b"\t\n\x0b\x0c\r xy".to_vec()));
-        // What can match the empty string can start anywhere.
-        assert_eq!(set(r"a*"), None);
-        assert_eq!(set(r"\b"), None);
-        // Every byte a match starts with is in the set, on random matches of a guard-like regex.
-        let re = r"(?:[ \t]*[=:]|\x22?\s*=>)[ \t]*[\x22']?([A-Za-z0-9/+]{8,40})";
-        let first = first_bytes(&parse(re)).unwrap();
-        let regex = crate::rules::compile_hir(&parse(re)).unwrap();
-        for hay in [&b" = 'abcdefgh'"[..], b":ABCDEFGH12", b"\"=> x0123456789", b"\t\t: \"zzzzzzzzz"] {
-            let m = regex.find(hay).unwrap();
-            assert!(first[usize::from(hay[m.start()])], "{:?}", String::from_utf8_lossy(hay));
-        }
     }
 
     #[test]

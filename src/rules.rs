@@ -8,10 +8,10 @@
 //! Depends on `entropy`, `finding` (for `Confidence`, `RuleInfo`), `messages` and `pack`.
 
 use crate::finding::{Confidence, RuleInfo};
+use crate::guard::Guard;
 use anyhow::{anyhow, Context, Result};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
@@ -208,8 +208,8 @@ pub struct Rule {
     pub reach: Option<crate::reach::Reach>,
     /// Whether a match can span lines (if not, windows stop at the keyword's line).
     pub crosses_lines: bool,
-    /// What every match has right after a keyword hit (see `reach::suffix`): a hit whose end
-    /// it does not match, anchored, opens no window.
+    /// What every match has around a keyword hit (see `guard.rs`): a hit it rejects opens no
+    /// window.
     pub guard: Option<Guard>,
     /// Whether obvious placeholders are dropped.
     pub placeholders: bool,
@@ -241,33 +241,6 @@ impl LazyRegex {
                 }
             })
             .as_ref()
-    }
-}
-
-/// A rule's guard: the part of its regex after the keyword, compiled on first use.
-#[derive(Debug)]
-pub struct Guard {
-    /// Compiled from the parsed regex itself: printed and parsed again, `(?:x{40})?` would
-    /// come back as the lazy `x{40}?`.
-    rest: Hir,
-    /// The bytes a match of `rest` can start with (`None`: it can match the empty string).
-    first: Option<Box<[bool; 256]>>,
-    compiled: OnceLock<Option<Regex>>,
-}
-
-impl Guard {
-    /// Whether the guard matches at `at` (a keyword hit's end), within `data[..end]`. True when
-    /// it could not be compiled: then the rule's regex decides, as without a guard.
-    pub fn allows(&self, data: &[u8], at: usize, end: usize) -> bool {
-        // Most hits fail here, on the byte after the keyword, without a search (a regex search
-        // cost ~550 instructions a call on a log, mostly its setup).
-        if let Some(first) = &self.first {
-            if !(at < end && data.get(at).is_some_and(|&b| first[usize::from(b)])) {
-                return false;
-            }
-        }
-        let Some(regex) = self.compiled.get_or_init(|| compile_hir(&relax(&self.rest)).ok()) else { return true };
-        regex.is_match(Input::new(data).range(at..end).anchored(Anchored::Yes))
     }
 }
 
@@ -361,11 +334,7 @@ impl Rule {
         let keywords: Vec<Vec<u8>> = spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
         let reach = crate::reach::reach(&hir, &keywords, max_len);
         let crosses_lines = crate::reach::crosses_lines(&hir);
-        let guard = crate::reach::suffix(&hir, &keywords).map(|rest| Guard {
-            first: crate::reach::first_bytes(&rest),
-            rest,
-            compiled: OnceLock::new(),
-        });
+        let guard = Guard::of(&hir, &keywords);
         let info = Arc::new(RuleInfo {
             id: spec.id.clone(),
             name: if spec.name.is_empty() { spec.id.clone() } else { spec.name.clone() },
