@@ -341,9 +341,10 @@ impl Matcher {
 /// the next state per input byte. Derived once from the crate's Aho-Corasick NFA
 /// (case-insensitive, every overlapping match). The keyword scan is the one pass over all input
 /// and a DFA walk is bound by the latency of each dependent load, so [`KeywordDfa::hits`] walks
-/// [`LANES`] slices of a chunk at once, and only notes whether a block of bytes reached a match
-/// state (on a copy of the table where match states sink, so the block's end state says it);
-/// the rare block that did is walked again to report its keywords.
+/// [`LANES`] slices of a chunk at once. The test for a match state after each byte is off that
+/// chain of loads, and costs nothing measurable; walking a block again on a table where match
+/// states sank (tested once per block) cost a quarter of the time on a core dump, where
+/// `libssl.so` puts the keyword `sl.` every hundred bytes.
 struct KeywordDfa {
     /// Byte → class: one per byte occurring in a keyword (both cases share one), 0 for the rest.
     classes: [u8; 256],
@@ -351,11 +352,6 @@ struct KeywordDfa {
     /// state. The start state is row 0. The length is a power of two (`mask + 1`), so a masked
     /// index needs no bounds check, and the mask drops `MATCH`.
     table: Vec<u32>,
-    /// `table` with every transition into a match state sent to a sink row instead, which
-    /// only leads to itself (`MATCH` set): [`KeywordDfa::hits`] walks this one and tests the
-    /// state once per block, not once per byte; a block that reached the sink is walked again
-    /// on `table`.
-    sinking: Vec<u32>,
     mask: usize,
     /// Row stride (a power of two ≥ the class count).
     stride: usize,
@@ -377,7 +373,7 @@ fn is_string_byte(b: u8) -> bool {
 }
 /// Slices of a chunk walked at once by [`KeywordDfa::hits`].
 const LANES: usize = 4;
-/// Bytes per lane between two checks for a match state.
+/// Bytes per lane taken at once (fixed-size arrays: no bounds check per byte).
 const BLOCK: usize = 32;
 
 impl KeywordDfa {
@@ -416,7 +412,6 @@ impl KeywordDfa {
             return KeywordDfa {
                 classes,
                 table: vec![0; stride],
-                sinking: vec![0; stride],
                 mask: stride - 1,
                 stride,
                 matches: vec![Vec::new()],
@@ -451,14 +446,11 @@ impl KeywordDfa {
             }
             i += 1;
         }
-        let sink = table.len() as u32 | MATCH;
-        let len = (table.len() + stride).next_power_of_two();
+        let len = table.len().next_power_of_two();
         assert!(len <= MATCH as usize, "keyword automaton too large");
         table.resize(len, 0);
-        let mut sinking: Vec<u32> = table.iter().map(|&next| if next & MATCH != 0 { sink } else { next }).collect();
-        sinking[(sink & !MATCH) as usize..][..stride].fill(sink);
         let ascii = patterns.iter().flatten().all(|&b| is_string_byte(b));
-        KeywordDfa { classes, table, sinking, mask: len - 1, stride, matches, longest, ascii }
+        KeywordDfa { classes, table, mask: len - 1, stride, matches, longest, ascii }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
@@ -476,29 +468,24 @@ impl KeywordDfa {
         let bounds: [usize; LANES + 1] = std::array::from_fn(|k| if k == LANES { data.len() } else { k * part });
         let from: [usize; LANES] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
         let blocks = (0..LANES).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0) / BLOCK;
-        let table = &self.sinking[..=self.mask];
+        let table = &self.table[..=self.mask];
         let mut states = [0u32; LANES];
         for b in 0..blocks {
             let at = b * BLOCK;
             let lanes: [&[u8; BLOCK]; LANES] = std::array::from_fn(|k| {
                 data[from[k] + at..from[k] + at + BLOCK].try_into().expect("a block is BLOCK bytes")
             });
-            let before = states;
             // Byte `i` of every lane, then byte `i + 1`: the lanes' loads overlap.
             #[allow(clippy::needless_range_loop)]
             for i in 0..BLOCK {
                 for k in 0..LANES {
                     let class = u32::from(self.classes[usize::from(lanes[k][i])]);
                     states[k] = table[(states[k] + class) as usize & self.mask];
-                }
-            }
-            if states.iter().fold(0, |a, s| a | s) & MATCH != 0 {
-                // A lane reached a match state in this block (it sank): walk its block again on
-                // the real automaton, reporting, which also gives the state to go on from.
-                for k in 0..LANES {
                     if states[k] & MATCH != 0 {
-                        let lane = &data[..from[k] + at + BLOCK];
-                        states[k] = self.walk(lane, from[k] + at, before[k], bounds[k], &mut hit);
+                        let end = from[k] + at + i + 1;
+                        if end > bounds[k] {
+                            self.report(states[k], end, &mut hit);
+                        }
                     }
                 }
             }
