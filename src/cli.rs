@@ -145,6 +145,10 @@ struct CrashArgs {
     /// Most bytes of its memory read.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
     mem_budget: u64,
+    /// Follows this directory (file, glob) while CMD runs: what CMD writes there is scanned as
+    /// it is written, even a file it deletes before the crash. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    watch: Vec<PathBuf>,
     #[command(flatten)]
     scan: ScanArgs,
     /// The command to run, after `--`.
@@ -376,7 +380,7 @@ fn watch(args: WatchArgs) -> Result<u8> {
     if args.scan.paths.is_empty() {
         return Err(anyhow!("watch: give at least one file, directory or glob to follow"));
     }
-    let follow = crate::source::log::FollowOptions { from_start: args.from_start };
+    let follow = crate::source::log::FollowOptions { from_start: args.from_start, until: None };
     let scan = args.scan;
     let walk = |threads, exclude| plain_walk(&scan, threads, exclude);
     let paths = scan.paths.clone();
@@ -403,18 +407,36 @@ fn proc_command(args: ProcArgs) -> Result<u8> {
 fn crashtest_command(args: CrashArgs) -> Result<u8> {
     let dir = std::env::temp_dir().join(format!("leakscan-crashtest-{}", std::process::id()));
     let after = std::time::Duration::from_secs_f64(args.after.clamp(0.0, 1e6));
-    let launched = crate::crashtest::launch(&args.command, after, &dir)?;
+    // With `--watch`, the wait for the crash is the follow of the watched paths.
+    let watching = !args.watch.is_empty();
+    let launched =
+        crate::crashtest::launch(&args.command, if watching { std::time::Duration::ZERO } else { after }, &dir)?;
     let canaries = launched.canaries.clone();
     let mut inputs = Vec::new();
-    if launched.running {
-        let pid = launched.child.id();
-        let select = crate::source::proc::Select { pids: vec![pid], all: false, mem_budget: Some(args.mem_budget) };
-        inputs.push(Input::Processes(select));
+    if watching {
+        let until = Some(launched.start + after);
+        inputs.push(Input::Follow(args.watch.clone(), crate::source::log::FollowOptions { from_start: true, until }));
     }
     let outputs = launched.outputs.clone();
-    // Once its memory is read (the reader thread takes inputs in order): the crash, and the
-    // core the system wrote, if it wrote one where leakscan can read it.
     let launched = Arc::new(std::sync::Mutex::new(launched));
+    // Its environment and memory, if it still runs then (the reader thread takes the inputs in
+    // order: after the watched paths were followed for `--after`).
+    let (alive, mem_budget) = (Arc::clone(&launched), args.mem_budget);
+    inputs.push(Input::Later(crate::engine::Later::new(move || {
+        let Ok(mut launched) = alive.lock() else { return Vec::new() };
+        // Reaped here if it ended: `abort` then sends no signal to a pid that may be reused.
+        launched.running &= matches!(launched.child.try_wait(), Ok(None));
+        if !launched.running {
+            return Vec::new();
+        }
+        let pid = launched.child.id();
+        vec![Input::Processes(crate::source::proc::Select {
+            pids: vec![pid],
+            all: false,
+            mem_budget: Some(mem_budget),
+        })]
+    })));
+    // Then the crash, and the core the system wrote, if it wrote one where leakscan can read it.
     let crash = Arc::clone(&launched);
     inputs.push(Input::Later(crate::engine::Later::new(move || {
         let Ok(mut launched) = crash.lock() else { return Vec::new() };
@@ -423,7 +445,7 @@ fn crashtest_command(args: CrashArgs) -> Result<u8> {
         match crate::crashtest::core_file(launched.child.id(), dumped, launched.started) {
             crate::crashtest::CoreFile::Written(core) => {
                 eprintln!("leakscan: scanning the core file {}", messages::escape(&crate::chunk::path_bytes(&core)));
-                vec![core]
+                vec![Input::Path(core)]
             }
             crate::crashtest::CoreFile::Handler(handler) => {
                 eprintln!(

@@ -34,6 +34,8 @@ pub struct Launched {
     pub running: bool,
     /// When it was started (a core file written since then may be its).
     pub started: std::time::SystemTime,
+    /// The same moment on the monotonic clock (`--after` counts from it).
+    pub start: Instant,
 }
 
 /// Fresh canaries, one per common format, each in the variable an application reads it from:
@@ -121,7 +123,7 @@ pub fn launch(command: &[OsString], after: Duration, dir: &std::path::Path) -> R
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Ok(Launched { child, outputs, canaries, running, started })
+    Ok(Launched { child, outputs, canaries, running, started, start })
 }
 
 /// Crashes the child with SIGABRT (through `kill(1)`: the crate has no unsafe and no libc) and

@@ -40,27 +40,27 @@ pub enum Input {
     Follow(Vec<PathBuf>, source::log::FollowOptions),
     /// Live processes through `/proc`.
     Processes(source::proc::Select),
-    /// Paths known only once the inputs before it are read: run on the reader thread when its
-    /// turn comes (`crashtest`: the command is aborted after its memory was read, and the core
-    /// file the system then writes is scanned in the same run).
+    /// Inputs known only once the inputs before it are read: decided on the reader thread when
+    /// its turn comes (`crashtest`: the command's memory is read if it still runs, then it is
+    /// aborted, and the core file the system writes is scanned in the same run).
     Later(Later),
 }
 
-/// A one-shot producer of paths to scan, for [`Input::Later`].
+/// A one-shot producer of inputs to scan, for [`Input::Later`].
 #[derive(Clone)]
 pub struct Later(pub Arc<std::sync::Mutex<Option<LaterFn>>>);
 
 /// What a [`Later`] runs.
-pub type LaterFn = Box<dyn FnOnce() -> Vec<PathBuf> + Send>;
+pub type LaterFn = Box<dyn FnOnce() -> Vec<Input> + Send>;
 
 impl Later {
     /// Wraps `f`.
-    pub fn new(f: impl FnOnce() -> Vec<PathBuf> + Send + 'static) -> Later {
+    pub fn new(f: impl FnOnce() -> Vec<Input> + Send + 'static) -> Later {
         Later(Arc::new(std::sync::Mutex::new(Some(Box::new(f)))))
     }
 
     /// Runs it, the first time only.
-    fn take(&self) -> Vec<PathBuf> {
+    fn take(&self) -> Vec<Input> {
         let f = self.0.lock().map(|mut f| f.take()).unwrap_or_else(|e| e.into_inner().take());
         f.map(|f| f()).unwrap_or_default()
     }
@@ -69,6 +69,25 @@ impl Later {
 impl std::fmt::Debug for Later {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Later(..)")
+    }
+}
+
+/// Reads one input on the reader thread, chunk by chunk.
+fn scan_input(ctx: &Context<'_>, input: &Input, walk: &WalkOptions) {
+    match input {
+        Input::Stdin => source::stdin::scan(ctx),
+        Input::Path(path) => source::fs::scan_path(ctx, path, walk),
+        Input::Git(git) => source::git::scan(ctx, git),
+        Input::Follow(specs, opts) => source::log::follow(ctx, specs, *opts),
+        Input::Processes(select) => source::proc::scan(ctx, select),
+        Input::Later(later) => {
+            for input in later.take() {
+                if ctx.is_stopping() {
+                    break;
+                }
+                scan_input(ctx, &input, walk);
+            }
+        }
     }
 }
 
@@ -103,8 +122,9 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let signalled = install_signal_handlers(&stop);
-    // Following ends only by a signal: that is its normal end, not an interrupted scan.
-    let following = plan.inputs.iter().any(|i| matches!(i, Input::Follow(..)));
+    // Following without an end ends only by a signal: that is its normal end, not an
+    // interrupted scan.
+    let following = plan.inputs.iter().any(|i| matches!(i, Input::Follow(_, o) if o.until.is_none()));
     let Plan {
         matcher,
         inputs,
@@ -167,18 +187,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             if ctx.is_stopping() {
                 break;
             }
-            match input {
-                Input::Stdin => source::stdin::scan(&ctx),
-                Input::Path(path) => source::fs::scan_path(&ctx, path, &walk),
-                Input::Git(git) => source::git::scan(&ctx, git),
-                Input::Follow(specs, opts) => source::log::follow(&ctx, specs, *opts),
-                Input::Processes(select) => source::proc::scan(&ctx, select),
-                Input::Later(later) => {
-                    for path in later.take() {
-                        source::fs::scan_path(&ctx, &path, &walk);
-                    }
-                }
-            }
+            scan_input(&ctx, input, &walk);
         }
     });
 

@@ -5,6 +5,7 @@ mod util;
 mod archive;
 mod config;
 mod core;
+mod crashtest;
 mod decode;
 mod formats;
 mod git;

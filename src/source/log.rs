@@ -39,15 +39,20 @@ const READ_MAX: usize = 4 << 20;
 pub struct FollowOptions {
     /// Also scan what files hold when the watch starts (default: only what is appended).
     pub from_start: bool,
+    /// Stop at this time, after a last look at every file (`None`: when the scan stops).
+    pub until: Option<Instant>,
 }
 
-/// Follows `specs` (files, directories, globs) until the scan stops.
+/// Follows `specs` (files, directories, globs) until the scan stops or `opts.until`.
 pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
     let mut files: BTreeMap<PathBuf, Followed> = BTreeMap::new();
     let mut inodes = Inodes::default();
     let mut last_discovery: Option<Instant> = None;
-    while !ctx.is_stopping() {
-        if last_discovery.is_none_or(|t| t.elapsed() >= DISCOVER) {
+    let mut last_look = false;
+    while !ctx.is_stopping() && !last_look {
+        // Past the deadline: one more discovery and poll of every file, then stop.
+        last_look = opts.until.is_some_and(|t| Instant::now() >= t);
+        if last_look || last_discovery.is_none_or(|t| t.elapsed() >= DISCOVER) {
             let first = last_discovery.is_none();
             for path in discover(specs) {
                 let skip = first && !opts.from_start && path.exists();
@@ -62,7 +67,7 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
                 return;
             }
         }
-        if !busy {
+        if !busy && !last_look {
             std::thread::sleep(POLL);
         }
     }
