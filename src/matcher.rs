@@ -371,6 +371,8 @@ pub const MIN_STRING: usize = 8;
 fn is_string_byte(b: u8) -> bool {
     (0x20..0x7f).contains(&b)
 }
+/// [`is_string_byte`] as ranges, for [`crate::bytemask::in_ranges`].
+const STRING_BYTES: &[(u8, u8)] = &[(0x20, 0x7e)];
 /// Slices of a chunk walked at once by [`KeywordDfa::hits`].
 const LANES: usize = 4;
 /// Bytes per lane taken at once (fixed-size arrays: no bounds check per byte).
@@ -520,7 +522,7 @@ impl KeywordDfa {
         let mut region: Option<Range<usize>> = None;
         let mut before = 0; // printable bytes ending the previous block
         for (i, block) in data.chunks(64).enumerate() {
-            let m = crate::bytemask::of(block, is_string_byte);
+            let m = crate::bytemask::in_ranges(block, STRING_BYTES);
             let first = m.trailing_ones() as usize;
             // Bit i of `eight`: bytes i..i + 8 of the block are printable (MIN_STRING = 8).
             let eight = crate::bytemask::ones_from(m, MIN_STRING as u32);

@@ -220,12 +220,11 @@ const SEEN_URL: u8 = 2;
 const SEEN_DASH: u8 = 4;
 const SEEN_OTHER: u8 = 8;
 
-/// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet: the class
-/// test spelled as compares (a table lookup per byte does not vectorize).
+/// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet.
 fn alphabet_mask(block: &[u8]) -> u64 {
-    crate::bytemask::of(block, |b| {
-        (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10 || matches!(b, b'+' | b'/' | b'-' | b'_')
-    })
+    const ALPHABET: &[(u8, u8)] =
+        &[(b'A', b'Z'), (b'a', b'z'), (b'0', b'9'), (b'+', b'+'), (b'/', b'/'), (b'-', b'-'), (b'_', b'_')];
+    crate::bytemask::in_ranges(block, ALPHABET)
 }
 
 /// Splits one run of the union alphabet (holding what `seen` says) into hex and base64
@@ -295,7 +294,7 @@ fn hex_runs(bytes: &[u8], at: usize, out: &mut Vec<Candidate>) {
 fn has_hex_stretch(bytes: &[u8]) -> bool {
     let mut ending = 0; // hex digits ending the previous block
     for block in bytes.chunks(64) {
-        let ones = crate::bytemask::of(block, |b| b.is_ascii_hexdigit());
+        let ones = crate::bytemask::in_ranges(block, &[(b'0', b'9'), (b'A', b'F'), (b'a', b'f')]);
         if crate::bytemask::ones_from(ones, MIN_HEX as u32) != 0 || ending + ones.trailing_ones() as usize >= MIN_HEX {
             return true;
         }
