@@ -2,10 +2,12 @@
 //! inputs → sources → chunks → matcher → findings → reporters.
 //!
 //! Module dependency direction: `entropy`, `messages`, `summary`, `pack`, `bytemask`, `reach`
-//! depend on nothing; `chunk` and `finding` on each other and `messages`; `rules` on `entropy`,
-//! `finding`, `pack`, `reach`; `matcher` on `rules`, `chunk`, `finding`, `known`, `bytemask`;
+//! depend on nothing (`bytemask` on the `wide` SIMD crate); `chunk` and `finding` on each other
+//! and `messages`; `rules` on `entropy`, `finding`, `pack`, `reach`, `guard`; `guard` on `reach`
+//! and on `rules` for the regex settings its suffix is compiled with; `matcher` on `rules`,
+//! `chunk`, `finding`, `known`, `bytemask`;
 //! `source::*` on `chunk`, `messages`; `report::*` on `finding`, `summary`; `known` on
-//! `finding`; `utf16` and `decode` on `matcher`, `chunk`, `finding`; `layers` on `matcher`,
+//! `finding`; `utf16` and `decode` on `matcher`, `chunk`, `finding`, `bytemask`; `layers` on `matcher`,
 //! `utf16`, `decode`; `redact` on `layers`; `pathrule` on `rules`, `chunk`, `finding`;
 //! `baseline` on `finding`; `engine` on those; `check`, `config`, `resolved`, `crashtest`, `cli`
 //! on top.
