@@ -327,14 +327,7 @@ fn head(hir: &Hir, len: usize, budget: &mut usize) -> Vec<ByteSet> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(re: &str) -> Hir {
-        regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(re).unwrap()
-    }
-
-    fn kw(list: &[&str]) -> Vec<Vec<u8>> {
-        list.iter().map(|k| k.as_bytes().to_vec()).collect()
-    }
+    use crate::reach::tests::{kw, parse};
 
     /// The profile as the bytes of each position.
     fn sets(re: &str, len: usize) -> Vec<Vec<u8>> {

@@ -217,14 +217,16 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn parse(re: &str) -> Hir {
+    /// Parses a regex the way rules are parsed (bytes, Unicode off). Also used by `guard`'s tests.
+    pub(crate) fn parse(re: &str) -> Hir {
         regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(re).unwrap()
     }
 
-    fn kw(list: &[&str]) -> Vec<Vec<u8>> {
+    /// Keywords from string literals.
+    pub(crate) fn kw(list: &[&str]) -> Vec<Vec<u8>> {
         list.iter().map(|k| k.as_bytes().to_vec()).collect()
     }
 
