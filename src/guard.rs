@@ -34,7 +34,7 @@ pub struct Guard {
 
 /// A zero-width assertion right before the literal string that ends at a keyword hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lead {
+struct Lead {
     /// The string's length: the assertion holds at `hit end - back`.
     back: usize,
     kind: LeadKind,
@@ -51,11 +51,11 @@ enum LeadKind {
 /// Sets of 256 bytes, one per position: byte `i` of every match is in set `i`, and every
 /// match is at least as long as the profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Profile(Vec<ByteSet>);
+struct Profile(Vec<ByteSet>);
 
 /// A set of bytes, as 256 bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ByteSet([u64; 4]);
+struct ByteSet([u64; 4]);
 
 impl ByteSet {
     fn insert(&mut self, b: u8) {
@@ -66,7 +66,7 @@ impl ByteSet {
     }
     /// Whether `b` is in the set.
     #[inline]
-    pub fn has(&self, b: u8) -> bool {
+    fn has(&self, b: u8) -> bool {
         self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
     }
     fn union(self, other: ByteSet) -> ByteSet {
@@ -123,21 +123,11 @@ impl Profile {
     fn matches(&self, data: &[u8]) -> bool {
         data.len() >= self.0.len() && self.0.iter().zip(data).all(|(set, &b)| set.has(b))
     }
-
-    /// How many positions it describes.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether it describes no position (every hit passes it).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// The assertion a regex makes right before the literal strings that end with its keywords,
 /// when they all have one length: every match is `… · look · s · …` with `s` such a string.
-pub fn lead(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Lead> {
+fn lead(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Lead> {
     let mut parts = Vec::new();
     flatten(hir, &mut parts);
     let (from, _, strings) = keyword_run(&parts, keywords)?;
@@ -172,7 +162,7 @@ fn flatten<'a>(hir: &'a Hir, out: &mut Vec<&'a Hir>) {
 }
 
 /// What the first `len` bytes of every match of `hir` can be (see [`Profile`]).
-pub fn profile(hir: &Hir, len: usize) -> Profile {
+fn profile(hir: &Hir, len: usize) -> Profile {
     Profile(sequence(&[hir], len, &mut 256))
 }
 
@@ -377,7 +367,7 @@ mod tests {
         for (re, least, hays) in cases {
             let regex = compile_hir(&parse(re)).unwrap();
             let p = profile(&parse(re), PROFILE_LEN);
-            assert!(p.len() >= *least, "{re}: {}", p.len());
+            assert!(p.0.len() >= *least, "{re}: {}", p.0.len());
             for hay in *hays {
                 let m = regex.find(Input::new(hay).anchored(Anchored::Yes)).expect("a match");
                 assert!(p.matches(&hay[m.range()]), "{re} on {:?}", String::from_utf8_lossy(hay));
@@ -426,6 +416,6 @@ mod tests {
         assert!(!dropbox.allows(b"/usr/lib/libssl.so.3\0", 16, 21));
         let airtable = Guard::of(&parse(cases[1].0), &kw(&["pat"])).unwrap();
         assert!(!airtable.allows(b"os.path.join(a, b)", 6, 18));
-        assert!(airtable.profile.len() >= 15);
+        assert!(airtable.profile.0.len() >= 15);
     }
 }
