@@ -367,12 +367,14 @@ const MATCH: u32 = 1 << 31;
 /// The shortest string [`KeywordDfa::hits_in_strings`] surely looks for keywords in.
 pub const MIN_STRING: usize = 8;
 
-/// Printable ASCII (space to `~`): a byte of a string in binary data.
-fn is_string_byte(b: u8) -> bool {
-    (0x20..0x7f).contains(&b)
-}
-/// [`is_string_byte`] as ranges, for [`crate::bytemask::in_ranges`].
+/// Printable ASCII (space to `~`): the bytes of a string in binary data, as ranges for
+/// [`crate::bytemask::in_ranges`].
 const STRING_BYTES: &[(u8, u8)] = &[(0x20, 0x7e)];
+
+/// Whether `b` is in [`STRING_BYTES`].
+fn is_string_byte(b: u8) -> bool {
+    STRING_BYTES.iter().any(|&(lo, hi)| (lo..=hi).contains(&b))
+}
 /// Slices of a chunk walked at once by [`KeywordDfa::hits`].
 const LANES: usize = 4;
 /// Bytes per lane taken at once (fixed-size arrays: no bounds check per byte).

@@ -47,8 +47,13 @@ pub struct Run {
     pub order: Order,
 }
 
+/// The bytes a UTF-16 run's characters may be: printable ASCII, tab, line feed, carriage return
+/// (as ranges for [`crate::bytemask::in_ranges`]).
+const PRINTABLE: &[(u8, u8)] = &[(0x20, 0x7e), (b'\t', b'\n'), (b'\r', b'\r')];
+
+/// Whether `b` is in [`PRINTABLE`].
 fn is_printable(b: u8) -> bool {
-    (0x20..=0x7e).contains(&b) || b == b'\t' || b == b'\n' || b == b'\r'
+    PRINTABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&b))
 }
 
 /// Finds the runs of at least `min` UTF-16 printable ASCII code units in `data`.
@@ -69,7 +74,6 @@ pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
     // handed whole (with 3 bytes of context before it, for a BOM or header) to `runs_in`.
     debug_assert!(min >= 8, "a run of fewer than 8 characters may hold no 7 pairs in a block");
     const NUL: &[(u8, u8)] = &[(0, 0)];
-    const PRINTABLE: &[(u8, u8)] = &[(0x20, 0x7e), (b'\t', b'\n'), (b'\r', b'\r')];
     let pair = |a: u8, b: u8| (a == 0) != (b == 0) && is_printable(a | b);
     let mut out = Vec::new();
     let mut walked = 0; // regions end here or before
