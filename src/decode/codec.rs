@@ -100,6 +100,13 @@ const fn classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = classes();
 
+/// `ALNUM | STD | URL` as ranges, for the SIMD masks (`bytemask::in_ranges`); a test holds it
+/// to the table.
+const ALPHABET_RANGES: &[(u8, u8)] =
+    &[(b'A', b'Z'), (b'a', b'z'), (b'0', b'9'), (b'+', b'+'), (b'/', b'/'), (b'-', b'-'), (b'_', b'_')];
+/// `HEXDIGIT` as ranges, likewise.
+const HEX_RANGES: &[(u8, u8)] = &[(b'0', b'9'), (b'A', b'F'), (b'a', b'f')];
+
 fn is(b: u8, class: u8) -> bool {
     CLASS[b as usize] & class != 0
 }
@@ -222,9 +229,7 @@ const SEEN_OTHER: u8 = 8;
 
 /// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet.
 fn alphabet_mask(block: &[u8]) -> u64 {
-    const ALPHABET: &[(u8, u8)] =
-        &[(b'A', b'Z'), (b'a', b'z'), (b'0', b'9'), (b'+', b'+'), (b'/', b'/'), (b'-', b'-'), (b'_', b'_')];
-    crate::bytemask::in_ranges(block, ALPHABET)
+    crate::bytemask::in_ranges(block, ALPHABET_RANGES)
 }
 
 /// Splits one run of the union alphabet (holding what `seen` says) into hex and base64
@@ -294,7 +299,7 @@ fn hex_runs(bytes: &[u8], at: usize, out: &mut Vec<Candidate>) {
 fn has_hex_stretch(bytes: &[u8]) -> bool {
     let mut ending = 0; // hex digits ending the previous block
     for block in bytes.chunks(64) {
-        let ones = crate::bytemask::in_ranges(block, &[(b'0', b'9'), (b'A', b'F'), (b'a', b'f')]);
+        let ones = crate::bytemask::in_ranges(block, HEX_RANGES);
         if crate::bytemask::ones_from(ones, MIN_HEX as u32) != 0 || ending + ones.trailing_ones() as usize >= MIN_HEX {
             return true;
         }

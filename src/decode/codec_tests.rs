@@ -238,3 +238,12 @@ fn text_test_passes_text_and_fails_random_bytes() {
     assert!(random.chunks(48).all(|c| !is_text(c)));
     assert!(random.chunks(15).filter(|c| is_text(c)).count() <= 1);
 }
+
+#[test]
+fn the_simd_ranges_are_the_classes_of_the_table() {
+    let in_ranges = |ranges: &[(u8, u8)], b: u8| ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&b));
+    for b in 0..=255u8 {
+        assert_eq!(in_ranges(ALPHABET_RANGES, b), is(b, ALNUM | STD | URL), "byte {b:#x}");
+        assert_eq!(in_ranges(HEX_RANGES, b), is(b, HEXDIGIT), "byte {b:#x}");
+    }
+}
