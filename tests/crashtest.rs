@@ -2,7 +2,7 @@
 //! them: its output (plain and encoded), its live memory, the core the system writes, and the
 //! files it writes in a `--watch` directory while it runs.
 
-use crate::util::Dir;
+use crate::util::{github_token, Dir};
 
 #[test]
 fn crashtest_reports_a_canary_printed_to_stdout() {
@@ -138,4 +138,24 @@ fn crashtest_watch_with_a_command_that_exits_early_is_complete() {
         "{r}"
     );
     assert!(!r.stderr().contains("INCOMPLETE") && !r.stderr().contains("unreadable process"), "{r}");
+}
+
+#[test]
+fn crashtest_watch_reads_each_file_to_its_end_at_the_deadline() {
+    // A watched file larger than one poll reads (4 MiB), with a secret at its end, and a
+    // deadline already past: the last look reads the whole file, not its first poll.
+    let d = Dir::new();
+    std::fs::create_dir(d.path().join("out")).unwrap();
+    let token = github_token(7301);
+    let mut big = vec![b'x'; 6 << 20];
+    big.extend_from_slice(format!("\ntoken={token}\n").as_bytes());
+    std::fs::write(d.path().join("out/big.log"), big).unwrap();
+    let r =
+        d.run(&["crashtest", "--after", "0", "--watch", "out", "--no-config", "--format", "jsonl", "--", "sleep", "5"]);
+    r.expect_code(1);
+    let found = r
+        .findings()
+        .iter()
+        .any(|f| f["rule"] == "github-pat-classic" && f["path"].as_str().is_some_and(|p| p.ends_with("out/big.log")));
+    assert!(found, "{r}");
 }

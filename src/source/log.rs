@@ -49,10 +49,11 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
     let mut inodes = Inodes::default();
     let mut last_discovery: Option<Instant> = None;
     let mut last_look = false;
-    while !ctx.is_stopping() && !last_look {
-        // Past the deadline: one more discovery and poll of every file, then stop.
-        last_look = opts.until.is_some_and(|t| Instant::now() >= t);
-        if last_look || last_discovery.is_none_or(|t| t.elapsed() >= DISCOVER) {
+    while !ctx.is_stopping() {
+        // Past the deadline: one more discovery, then polls until every file is read to its
+        // end (a poll reads at most READ_MAX of a file), then stop.
+        let past = opts.until.is_some_and(|t| Instant::now() >= t);
+        if (past && !last_look) || last_discovery.is_none_or(|t| t.elapsed() >= DISCOVER) {
             let first = last_discovery.is_none();
             for path in discover(specs) {
                 let skip = first && !opts.from_start && path.exists();
@@ -60,6 +61,7 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
             }
             last_discovery = Some(Instant::now());
         }
+        last_look |= past;
         let mut busy = false;
         for f in files.values_mut() {
             busy |= f.poll(ctx, &mut inodes);
@@ -67,7 +69,10 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
                 return;
             }
         }
-        if !busy && !last_look {
+        if !busy {
+            if last_look {
+                return;
+            }
             std::thread::sleep(POLL);
         }
     }
