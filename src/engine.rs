@@ -48,7 +48,7 @@ pub enum Input {
 
 /// A one-shot producer of inputs to scan, for [`Input::Later`].
 #[derive(Clone)]
-pub struct Later(pub Arc<std::sync::Mutex<Option<LaterFn>>>);
+pub struct Later(Arc<std::sync::Mutex<Option<LaterFn>>>);
 
 /// What a [`Later`] runs.
 pub type LaterFn = Box<dyn FnOnce() -> Vec<Input> + Send>;
