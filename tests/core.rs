@@ -301,3 +301,30 @@ fn zstd_compressed_core_is_opened_by_the_archive_layer() {
     assert_eq!(f[0]["vaddr"].as_u64(), Some(0x7f00_0000 + 300), "address inside the decompressed core: {r}");
     assert!(!r.stdout().contains(&tok) && !r.stderr().contains(&tok), "redacted");
 }
+
+#[test]
+fn a_closed_output_stops_a_core_scan_without_calling_the_core_truncated() {
+    // `leakscan core | head`: the reader goes away mid-scan; the core is whole, so the
+    // warning must not say it was cut short.
+    use std::io::Read;
+    let d = Dir::new();
+    let tok = github_token(1977);
+    let headers = 64 + 56;
+    let mut body = vec![0x90u8; 64 << 20];
+    for at in (0..body.len() - 100).step_by(2048) {
+        body[at..at + tok.len()].copy_from_slice(tok.as_bytes());
+    }
+    d.write("core.many", synthetic_core(&[(headers as u64, 0x7f00_0000, body.len() as u64)], &body));
+    let mut child = d
+        .cmd(&["--format", "jsonl", "core.many"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 4096];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child.wait().unwrap();
+    assert!(!stderr.contains("truncated core"), "{stderr}");
+}

@@ -328,6 +328,10 @@ fn scan_segments(ctx: &Context<'_>, outer: &Arc<Origin>, layout: Layout, prefix:
             }
         };
         pos += n;
+        if ctx.is_stopping() {
+            // A stop (a signal, a closed output) ends the read early: not a truncated core.
+            return;
+        }
         if n < end - start {
             lost = Some(i);
             break;
