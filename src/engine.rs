@@ -166,6 +166,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                 if !scan(&chunk, &tx) {
                     return;
                 }
+                crate::chunk::recycle(chunk);
             }
         });
     }
@@ -173,7 +174,11 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     let (producer_tally, producer_stop) = (Arc::clone(&tally), Arc::clone(&stop));
     std::thread::spawn(move || {
         let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
-        let here = move |chunk: Chunk| scan(&chunk, &found_tx);
+        let here = move |chunk: Chunk| {
+            let listened = scan(&chunk, &found_tx);
+            crate::chunk::recycle(chunk);
+            listened
+        };
         let ctx = Context {
             chunker: &chunker,
             tally: &producer_tally,
