@@ -10,10 +10,7 @@ use crate::chunk::{count_lines, Chunk, Content, Origin};
 use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
 use crate::known::Known;
 use crate::rules::{KeywordScope, Rule};
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::noncontiguous;
-use aho_corasick::{Anchored as AcAnchored, MatchKind};
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
 use std::ops::Range;
@@ -85,22 +82,10 @@ impl Matcher {
                 }
             }
         }
-        let prefilter = if patterns.is_empty() {
-            None
-        } else {
-            // A full DFA: one table lookup per byte, walked by `keyword_hits`. With hundreds of
-            // case-insensitive keywords a contiguous NFA was 4× slower on source trees, and the
-            // crate's own overlapping iterator took twice the instructions per byte. The table
-            // is derived from the crate's NFA: building the crate's DFA first, only to read it
-            // back, was ~4 ms of a ~40 ms pre-commit run.
-            let nfa = noncontiguous::Builder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .prefilter(false)
-                .build(&patterns)
-                .map_err(|e| anyhow!("building the keyword prefilter: {e}"))?;
-            Some(KeywordDfa::new(&nfa, &patterns))
-        };
+        // A full DFA: one table lookup per byte, walked by `KeywordDfa::hits`. With hundreds of
+        // case-insensitive keywords a contiguous NFA was 4× slower on source trees, and the
+        // aho-corasick crate's overlapping iterator took twice the instructions per byte.
+        let prefilter = (!patterns.is_empty()).then(|| KeywordDfa::new(&patterns));
         Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None, path_rules: Vec::new() })
     }
 
@@ -338,8 +323,8 @@ impl Matcher {
 }
 
 /// The keyword automaton as a flat transition table: one load for the byte's class and one for
-/// the next state per input byte. Derived once from the crate's Aho-Corasick NFA
-/// (case-insensitive, every overlapping match). The keyword scan is the one pass over all input
+/// the next state per input byte: Aho-Corasick (case-insensitive, every overlapping match)
+/// built as a complete transition table. The keyword scan is the one pass over all input
 /// and a DFA walk is bound by the latency of each dependent load, so [`KeywordDfa::hits`] walks
 /// [`LANES`] slices of a chunk at once. The test for a match state after each byte is off that
 /// chain of loads, and costs nothing measurable; walking a block again on a table where match
@@ -381,78 +366,78 @@ const LANES: usize = 4;
 const BLOCK: usize = 32;
 
 impl KeywordDfa {
-    fn new(ac: &impl Automaton, patterns: &[Vec<u8>]) -> KeywordDfa {
+    /// Builds the automaton for `patterns` (ASCII case-insensitive): a trie over byte classes,
+    /// failure links breadth first, each missing transition filled from the failure state's
+    /// row (complete before it is needed: a failure state is shallower). Deriving the table
+    /// from the crate's NFA asked it for each of 3,465 × 50 transitions, each a walk of
+    /// failure links: 12% of a pre-commit run.
+    fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
         let mut classes = [0u8; 256];
-        let mut reps = vec![0u8];
+        let mut count = 1usize;
         for b in patterns.iter().flatten().map(u8::to_ascii_lowercase) {
             if classes[usize::from(b)] == 0 {
-                let class = reps.len() as u8;
-                reps.push(b);
-                classes[usize::from(b)] = class;
-                classes[usize::from(b.to_ascii_uppercase())] = class;
+                classes[usize::from(b)] = count as u8;
+                classes[usize::from(b.to_ascii_uppercase())] = count as u8;
+                count += 1;
             }
         }
-        // A byte in no keyword is class 0, represented by any such byte.
-        if let Some(other) = (0..=255u8).find(|&b| classes[usize::from(b)] == 0) {
-            reps[0] = other;
-        }
-        let stride = reps.len().next_power_of_two();
+        let stride = count.next_power_of_two();
         let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        // Automaton state id → row (the NFA's ids are small and dense: a vector, not a map).
-        let mut index: Vec<u32> = Vec::new();
-        let mut row_of = |sid: aho_corasick::automaton::StateID, order: &mut Vec<_>| {
-            let at = sid.as_usize();
-            if at >= index.len() {
-                index.resize(at + 1, u32::MAX);
+        const NONE: u32 = u32::MAX;
+        // The trie: node `n`'s row is `next[n * stride..]`, then (in place) its transitions.
+        let mut next = vec![NONE; stride];
+        let mut found: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+        for (p, pattern) in patterns.iter().enumerate() {
+            let mut node = 0;
+            for &b in pattern {
+                let at = node * stride + usize::from(classes[usize::from(b)]);
+                if next[at] == NONE {
+                    next[at] = found.len() as u32;
+                    next.resize(next.len() + stride, NONE);
+                    found.push(Vec::new());
+                }
+                node = next[at] as usize;
             }
-            if index[at] == u32::MAX {
-                index[at] = order.len() as u32;
-                order.push(sid);
-            }
-            index[at] as usize
-        };
-        let mut order = Vec::new();
-        let Ok(start) = ac.start_state(AcAnchored::No) else {
-            return KeywordDfa {
-                classes,
-                table: vec![0; stride],
-                mask: stride - 1,
-                stride,
-                matches: vec![Vec::new()],
-                longest: 0,
-                ascii: true,
-            };
-        };
-        // Every state reachable from the start, breadth first (the hot states come first).
-        row_of(start, &mut order);
-        let mut table = Vec::new();
-        let mut matches = Vec::new();
+            found[node].push((p, pattern.len()));
+        }
+        // Breadth first: `order` is also the row order of the table (the hot states first).
+        let mut order = vec![0usize];
+        let mut fail = vec![0usize; found.len()];
         let mut i = 0;
         while i < order.len() {
-            let sid = order[i];
-            let found = if ac.is_match(sid) {
-                (0..ac.match_len(sid))
-                    .map(|k| {
-                        let p = ac.match_pattern(sid, k);
-                        (p.as_usize(), ac.pattern_len(p))
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            matches.push(found);
-            let row = table.len();
-            table.resize(row + stride, 0);
-            for (class, &byte) in reps.iter().enumerate() {
-                let next = ac.next_state(AcAnchored::No, sid, byte);
-                let n = row_of(next, &mut order);
-                table[row + class] = (n * stride) as u32 | if ac.is_match(next) { MATCH } else { 0 };
+            let node = order[i];
+            for class in 0..stride {
+                let at = node * stride + class;
+                let via_fail = if node == 0 { 0 } else { next[fail[node] * stride + class] };
+                if next[at] == NONE {
+                    next[at] = via_fail;
+                } else {
+                    let child = next[at] as usize;
+                    fail[child] = via_fail as usize;
+                    let inherited = found[fail[child]].clone();
+                    found[child].extend(inherited);
+                    order.push(child);
+                }
             }
             i += 1;
         }
-        let len = table.len().next_power_of_two();
+        // Each node's row offset, `MATCH` set when keywords end there.
+        let mut row = vec![0u32; found.len()];
+        for (r, &node) in order.iter().enumerate() {
+            row[node] = (r * stride) as u32 | if found[node].is_empty() { 0 } else { MATCH };
+        }
+        let len = (order.len() * stride).next_power_of_two();
         assert!(len <= MATCH as usize, "keyword automaton too large");
-        table.resize(len, 0);
+        let mut table = vec![0u32; len];
+        let mut matches = Vec::with_capacity(order.len());
+        for &node in &order {
+            let base = (row[node] & !MATCH) as usize;
+            for class in 0..stride {
+                let to = next[node * stride + class] as usize;
+                table[base + class] = row[to];
+            }
+            matches.push(std::mem::take(&mut found[node]));
+        }
         let ascii = patterns.iter().flatten().all(|&b| is_string_byte(b));
         KeywordDfa { classes, table, mask: len - 1, stride, matches, longest, ascii }
     }
@@ -984,17 +969,12 @@ mod tests {
 
     #[test]
     fn keyword_dfa_finds_what_aho_corasick_finds_across_its_four_streams() {
-        let patterns: Vec<Vec<u8>> = ["ghp_", "key", "api_key", "password", "pass", "://", "sk-ant-", "ey"]
-            .map(|p| p.as_bytes().to_vec())
-            .into();
+        let patterns: Vec<Vec<u8>> =
+            ["auth0", "ghp_", "key", "api_key", "password", "pass", "://", "sk-ant-", "ey", "_auth"]
+                .map(|p| p.as_bytes().to_vec())
+                .into();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns).unwrap();
-        let nfa = noncontiguous::Builder::new().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
-        let kd = KeywordDfa::new(&nfa, &patterns);
-        // The same table as read from the crate's DFA (what this was derived from before).
-        let dfa =
-            aho_corasick::dfa::DFA::builder().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
-        let from_dfa = KeywordDfa::new(&dfa, &patterns);
-        assert!(kd.table == from_dfa.table && kd.matches == from_dfa.matches && kd.stride == from_dfa.stride);
+        let kd = KeywordDfa::new(&patterns);
         // Keywords everywhere, in both cases, and straddling each quarter boundary of every length.
         let mut seed = 7u64;
         for len in [0usize, 5, 63, 64, 65, 1000, 4099, 20_000, 100_003] {
@@ -1008,6 +988,11 @@ mod tests {
                 let at = (len * q / 4).saturating_sub(3);
                 if at + 8 <= data.len() {
                     data[at..at + 8].copy_from_slice(b"PassWord");
+                }
+                // A keyword ending where another does, reached by a failure link from it.
+                let at = (len * q / 4 + 20).min(len.saturating_sub(6));
+                if at + 6 <= data.len() && len > 64 {
+                    data[at..at + 6].copy_from_slice(b"_AuTh0");
                 }
             }
             let mut want: Vec<(usize, usize, usize)> =
@@ -1023,8 +1008,7 @@ mod tests {
     #[test]
     fn binary_keyword_scan_finds_the_keywords_of_every_string_once() {
         let patterns: Vec<Vec<u8>> = ["ghp_", "sl.", "q~", "xoxb-", "AKIA"].map(|p| p.as_bytes().to_vec()).into();
-        let nfa = noncontiguous::Builder::new().ascii_case_insensitive(true).prefilter(false).build(&patterns).unwrap();
-        let kd = KeywordDfa::new(&nfa, &patterns);
+        let kd = KeywordDfa::new(&patterns);
         for (seed, len) in [(1u64, 0usize), (2, 7), (3, 64), (4, 4099), (5, 100_003)] {
             // Random bytes with long zero stretches, then keywords planted in strings of every
             // length from 2 to 12 (at every alignment), bounded by a NUL on each side.
