@@ -370,7 +370,7 @@ impl KeywordDfa {
     /// failure links breadth first, each missing transition filled from the failure state's
     /// row (complete before it is needed: a failure state is shallower). Deriving the table
     /// from the crate's NFA asked it for each of 3,465 × 50 transitions, each a walk of
-    /// failure links: 12% of a pre-commit run.
+    /// failure links: 29 M of the 168 M instructions of a scan of an empty directory.
     fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
         let mut classes = [0u8; 256];
         let mut count = 1usize;
