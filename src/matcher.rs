@@ -609,7 +609,11 @@ impl Cursor {
 /// Replaces with `*` the bytes of `excerpt` (which holds `data[at]`) that belong to any of the
 /// secret `spans`.
 fn mask_others(excerpt: &mut [u8], at: Range<usize>, spans: &[Range<usize>]) {
-    for span in spans.iter().filter(|s| s.start < at.end && at.start < s.end) {
+    // The spans are sorted and disjoint (ends sorted too): only those from the first one
+    // ending after the excerpt starts are looked at, so a chunk of many findings is not
+    // quadratic.
+    let first = spans.partition_point(|s| s.end <= at.start);
+    for span in spans[first..].iter().take_while(|s| s.start < at.end) {
         let (from, to) = (span.start.max(at.start) - at.start, span.end.min(at.end) - at.start);
         let to = to.min(excerpt.len());
         excerpt[from..to].iter_mut().for_each(|b| *b = b'*');
@@ -899,9 +903,16 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     // Metasyntactic words as a whole value (`redis://foo:bar@host`); inside a longer value
     // they are just letters.
     const WHOLE: &[&[u8]] = &[b"foo", b"bar", b"baz", b"qux", b"quux", b"foobar"];
-    let lower = secret.to_ascii_lowercase();
-    WHOLE.contains(&lower.as_slice())
-        || WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+    // One automaton for all the words (a `memmem` search per word built 20 searchers per
+    // candidate secret: 18% of a scan of a file of 100,000 secrets).
+    static WORDS_FOUND: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(WORDS)
+            .expect("the placeholder words build")
+    });
+    WHOLE.iter().any(|w| secret.eq_ignore_ascii_case(w))
+        || WORDS_FOUND.is_match(secret)
         || has_format_field(secret)
         || starts_with_brace_field(secret)
 }
@@ -1003,6 +1014,17 @@ mod tests {
             got.sort_unstable();
             assert_eq!(got, want, "length {len}");
         }
+    }
+
+    #[test]
+    fn context_masks_exactly_the_other_secrets_it_overlaps() {
+        let spans = [0..2, 5..8, 10..12, 20..25, 30..31];
+        let mut excerpt = b"abcdefghijklmnop".to_vec(); // data[6..22]
+        super::mask_others(&mut excerpt, 6..22, &spans);
+        assert_eq!(excerpt, b"**cd**ghijklmn**");
+        let mut none = b"xyz".to_vec();
+        super::mask_others(&mut none, 2..5, &spans);
+        assert_eq!(none, b"xyz");
     }
 
     #[test]
