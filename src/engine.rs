@@ -140,11 +140,12 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     } = plan;
     let tally = Arc::new(Tally::default());
     let marker_suppressed = Arc::new(AtomicU64::new(0));
-    let (chunk_tx, chunk_rx) = bounded::<Chunk>(threads * 2);
-    let (found_tx, found_rx) = bounded::<Vec<Finding>>(256);
+    // Chunks handed to the workers are numbered in the order they are sent, and their findings
+    // are reported in that order (a large file's findings come out by line, whichever worker
+    // finishes first); inputs scanned where they were read (`here`) are reported at once.
+    let (chunk_tx, chunk_rx) = bounded::<(u64, Chunk)>(threads * 2);
+    let (found_tx, found_rx) = bounded::<(Option<u64>, Vec<Finding>)>(256);
     let mut summary = Summary { skipped: pre_skipped, ..Summary::default() };
-    let mut broken_pipe = false;
-    let mut output_error = None;
 
     // Threads are detached, not scoped: after a signal the reporter finishes and the process
     // exits even if a source is blocked in a read that no signal interrupts (a quiet pipe).
@@ -152,18 +153,19 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     // Scans one chunk on the calling thread and sends its findings; false once nobody listens.
     let scan = {
         let (matcher, marker_suppressed) = (Arc::clone(&matcher), Arc::clone(&marker_suppressed));
-        move |chunk: &Chunk, tx: &crossbeam_channel::Sender<Vec<Finding>>| {
+        move |chunk: &Chunk, seq: Option<u64>, tx: &crossbeam_channel::Sender<(Option<u64>, Vec<Finding>)>| {
             let mut found = Vec::new();
             let by_marker = crate::layers::scan(&matcher, chunk, &decode, &mut found);
             marker_suppressed.fetch_add(by_marker, Ordering::Relaxed);
-            found.is_empty() || tx.send(found).is_ok()
+            // A numbered chunk always answers, so the ones after it are not held for ever.
+            (found.is_empty() && seq.is_none()) || tx.send((seq, found)).is_ok()
         }
     };
     for _ in 0..threads {
         let (rx, tx, scan) = (chunk_rx.clone(), found_tx.clone(), scan.clone());
         std::thread::spawn(move || {
-            for chunk in rx {
-                if !scan(&chunk, &tx) {
+            for (seq, chunk) in rx {
+                if !scan(&chunk, Some(seq), &tx) {
                     return;
                 }
                 crate::chunk::recycle(chunk);
@@ -173,9 +175,18 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     drop(chunk_rx);
     let (producer_tally, producer_stop) = (Arc::clone(&tally), Arc::clone(&stop));
     std::thread::spawn(move || {
-        let push = move |chunk: Chunk| chunk_tx.send(chunk).is_ok();
+        // Several walker threads push: the number is taken and the chunk sent under one lock,
+        // so numbers reach the channel in order and the reporter never waits for a number
+        // still to be sent behind a later one.
+        let numbered = std::sync::Mutex::new(0u64);
+        let push = move |chunk: Chunk| {
+            let mut next = numbered.lock().unwrap_or_else(|e| e.into_inner());
+            let sent = chunk_tx.send((*next, chunk)).is_ok();
+            *next += 1;
+            sent
+        };
         let here = move |chunk: Chunk| {
-            let listened = scan(&chunk, &found_tx);
+            let listened = scan(&chunk, None, &found_tx);
             crate::chunk::recycle(chunk);
             listened
         };
@@ -198,28 +209,18 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
 
     let mut progress_line = Progress::new(progress, start);
     let mut deadline = None;
+    let mut out = Delivery { summary: &mut summary, reporter: &mut reporter, broken_pipe: false, error: None };
+    // Batches of numbered chunks that came before an earlier one; the next number to report.
+    let mut held: BTreeMap<u64, Vec<Finding>> = BTreeMap::new();
+    let mut next = 0u64;
     loop {
         match found_rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(batch) => {
-                for f in batch {
-                    if broken_pipe || output_error.is_some() {
-                        continue;
-                    }
-                    if let Some(cause) = suppressor.check(&f) {
-                        *summary.suppressed.entry(cause.to_string()).or_insert(0) += 1;
-                        continue;
-                    }
-                    summary.findings += 1;
-                    *summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
-                    *summary.findings_by_location.entry(f.location()).or_insert(0) += 1;
-                    if let Err(e) = reporter.finding(&f) {
-                        if e.kind() == std::io::ErrorKind::BrokenPipe {
-                            broken_pipe = true;
-                        } else {
-                            output_error = Some(e);
-                        }
-                        stop.store(true, Ordering::SeqCst);
-                    }
+            Ok((None, batch)) => out.deliver(batch, &suppressor, &stop),
+            Ok((Some(seq), batch)) => {
+                held.insert(seq, batch);
+                while let Some(batch) = held.remove(&next) {
+                    out.deliver(batch, &suppressor, &stop);
+                    next += 1;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -232,8 +233,13 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
                 break;
             }
         }
-        progress_line.tick(&tally, summary.findings);
+        progress_line.tick(&tally, out.summary.findings);
     }
+    // What a stopped scan found after a chunk that never answered.
+    for (_, batch) in std::mem::take(&mut held) {
+        out.deliver(batch, &suppressor, &stop);
+    }
+    let Delivery { broken_pipe, error: output_error, .. } = out;
     progress_line.clear();
 
     if signalled.load(Ordering::SeqCst) && !following {
@@ -267,6 +273,40 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     // thread frees them, and a process that exits first does not wait for it.
     std::thread::spawn(move || drop(matcher));
     Ok(summary)
+}
+
+/// Findings on their way to the reporter: suppressed ones are counted, the rest counted and
+/// reported; after a write error, nothing more is written and the scan is told to stop.
+struct Delivery<'a> {
+    summary: &'a mut Summary,
+    reporter: &'a mut Box<dyn Reporter>,
+    broken_pipe: bool,
+    error: Option<std::io::Error>,
+}
+
+impl Delivery<'_> {
+    fn deliver(&mut self, batch: Vec<Finding>, suppressor: &Suppressor, stop: &AtomicBool) {
+        for f in batch {
+            if self.broken_pipe || self.error.is_some() {
+                return;
+            }
+            if let Some(cause) = suppressor.check(&f) {
+                *self.summary.suppressed.entry(cause.to_string()).or_insert(0) += 1;
+                continue;
+            }
+            self.summary.findings += 1;
+            *self.summary.findings_by_rule.entry(f.rule.id.clone()).or_insert(0) += 1;
+            *self.summary.findings_by_location.entry(f.location()).or_insert(0) += 1;
+            if let Err(e) = self.reporter.finding(&f) {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    self.broken_pipe = true;
+                } else {
+                    self.error = Some(e);
+                }
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    }
 }
 
 /// SIGINT/SIGTERM set `stop` (the scan winds down and reports); a second one exits with 130.

@@ -103,3 +103,26 @@ fn long_text_line_with_secret_at_its_end() {
     // the context excerpt is capped, never the whole line
     assert!(f[0]["context"].as_str().unwrap().len() < 300, "{r}");
 }
+
+#[test]
+fn a_large_files_findings_come_out_in_file_order() {
+    // Six chunks; the first holds 20,000 secrets (slow to report), the others one each: the
+    // workers finish the later chunks first, and the report must still follow the file.
+    let d = Dir::new();
+    let mut data = Vec::new();
+    for i in 0..20_000u64 {
+        data.extend_from_slice(format!("token = \"{}\"\n", github_token(1000 + i % 50)).as_bytes());
+    }
+    for k in 1..6u64 {
+        data.resize((k * CHUNK + 1000) as usize, b'.');
+        data.extend_from_slice(format!("\nauth = \"{}\"\n", github_token(k)).as_bytes());
+    }
+    d.write("big.txt", &data);
+    for threads in ["2", "4"] {
+        let r = d.run(&["--threads", threads, "--format", "jsonl", "big.txt"]);
+        r.expect_code(1);
+        let offsets: Vec<u64> = r.findings().iter().map(|f| f["offset"].as_u64().unwrap()).collect();
+        assert_eq!(offsets.len(), 20_005, "{threads} threads");
+        assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{threads} threads: findings out of file order");
+    }
+}
