@@ -126,3 +126,41 @@ fn a_large_files_findings_come_out_in_file_order() {
         assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{threads} threads: findings out of file order");
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn document_reports_of_many_findings_stay_small_in_memory() {
+    // 30,000 findings: the JSON, GitLab and gitleaks documents are written a finding at a
+    // time (they held a JSON tree of every finding, ~5 KB each, before the first byte).
+    let d = Dir::new();
+    let mut data = String::new();
+    for i in 0..30_000u64 {
+        data.push_str(&format!("token = \"{}\"\n", github_token(2000 + i % 100)));
+    }
+    d.write("many.txt", &data);
+    for format in ["json", "gitlab", "gitleaks-json", "junit"] {
+        let spec = format!("{format}:report.{format}");
+        let (r, rss) = run_measuring_rss(&d, &["--format", &spec, "many.txt"]);
+        r.expect_code(1);
+        let report = std::fs::read_to_string(d.path().join(format!("report.{format}"))).unwrap();
+        let count = match format {
+            "junit" => report.matches("<failure").count(),
+            _ => {
+                let doc: serde_json::Value = serde_json::from_str(&report).unwrap();
+                let list = match format {
+                    "json" => &doc["findings"],
+                    "gitlab" => &doc["vulnerabilities"],
+                    _ => &doc,
+                };
+                list.as_array().map_or(0, Vec::len)
+            }
+        };
+        assert_eq!(count, 30_000, "{format}");
+        assert!(
+            rss > 0 && rss < 100 << 20,
+            "{format}: peak RSS {} MB for a {} MB report",
+            rss >> 20,
+            report.len() >> 20
+        );
+    }
+}

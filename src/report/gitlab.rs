@@ -9,7 +9,7 @@
 //! the schema in 15.0) is not written. Buffered and sorted.
 //! Depends on `report`, `finding`, `chunk`, `summary`; never opens inputs.
 
-use super::{report_path, scan_times, severity, utc_timestamp, Style};
+use super::{report_path, scan_times, severity, utc_timestamp, Each, Field, Object, Style};
 use crate::finding::Finding;
 use crate::summary::Summary;
 use serde_json::{json, Value};
@@ -23,13 +23,13 @@ const NO_COMMIT: &str = "0000000";
 
 /// Renders the Gitlab report from every finding (sorted by location) at the end of the scan.
 pub fn render(findings: Vec<Finding>, summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let vulnerabilities: Vec<Value> = findings.iter().map(|f| vulnerability(f, style.show_secrets)).collect();
-    let report = json!({
-        "version": SCHEMA_VERSION,
-        "scan": scan(summary),
-        "vulnerabilities": vulnerabilities,
-        "remediations": [],
-    });
+    let each = |f: &Finding| vulnerability(f, style.show_secrets);
+    let report = Object(vec![
+        ("version", Field::Value(json!(SCHEMA_VERSION))),
+        ("scan", Field::Value(scan(summary))),
+        ("vulnerabilities", Field::Findings(Each(&findings, &each))),
+        ("remediations", Field::Value(json!([]))),
+    ]);
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")?;
     out.flush()

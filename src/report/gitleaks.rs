@@ -11,7 +11,7 @@
 //! unless `--show-secrets`. Buffered and sorted.
 //! Depends on `report`, `finding`, `chunk`, `summary`; never opens inputs.
 
-use super::{report_path, Style};
+use super::{report_path, Each, Style};
 use crate::finding::Finding;
 use crate::summary::Summary;
 use serde_json::{json, Value};
@@ -19,8 +19,8 @@ use std::io::{self, Write};
 
 /// Renders the Gitleaks report from every finding (sorted by location) at the end of the scan.
 pub fn render(findings: Vec<Finding>, _summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<Value> = findings.iter().map(|f| record(f, style.show_secrets)).collect();
-    serde_json::to_writer_pretty(&mut *out, &all)?;
+    let each = |f: &Finding| record(f, style.show_secrets);
+    serde_json::to_writer_pretty(&mut *out, &Each(&findings, &each))?;
     out.write_all(b"\n")?;
     out.flush()
 }

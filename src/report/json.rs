@@ -2,7 +2,7 @@
 //! one `{"type":"summary",...}` record. Document: `{"findings":[...],"summary":{...}}` with
 //! findings sorted by location and offset. Depends on `report`, `finding`, `summary`.
 
-use super::{Reporter, Style};
+use super::{Each, Field, Object, Reporter, Style};
 use crate::chunk::path_bytes;
 use crate::chunk::Origin;
 use crate::finding::Finding;
@@ -25,7 +25,8 @@ pub struct Json {
     out: Box<dyn Write + Send>,
     style: Style,
     mode: Mode,
-    buffered: Vec<(String, u64, Value)>,
+    /// The findings of a document, rendered at the end.
+    buffered: Vec<Finding>,
 }
 
 impl Json {
@@ -103,15 +104,14 @@ pub fn summary_value(s: &Summary) -> Value {
 
 impl Reporter for Json {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        let value = finding_value(f, self.style.show_secrets);
         match self.mode {
             Mode::Lines => {
-                serde_json::to_writer(&mut self.out, &value)?;
+                serde_json::to_writer(&mut self.out, &finding_value(f, self.style.show_secrets))?;
                 self.out.write_all(b"\n")?;
                 self.out.flush()
             }
             Mode::Document => {
-                self.buffered.push((f.location(), f.offset, value));
+                self.buffered.push(f.clone());
                 Ok(())
             }
         }
@@ -124,9 +124,14 @@ impl Reporter for Json {
                 self.out.write_all(b"\n")?;
             }
             Mode::Document => {
-                self.buffered.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-                let findings: Vec<Value> = self.buffered.drain(..).map(|(_, _, v)| v).collect();
-                let doc = json!({ "findings": findings, "summary": summary_value(summary) });
+                let mut findings = std::mem::take(&mut self.buffered);
+                findings.sort_by_cached_key(super::sort_key);
+                let show = self.style.show_secrets;
+                let each = |f: &Finding| finding_value(f, show);
+                let doc = Object(vec![
+                    ("findings", Field::Findings(Each(&findings, &each))),
+                    ("summary", Field::Value(summary_value(summary))),
+                ]);
                 serde_json::to_writer_pretty(&mut self.out, &doc)?;
                 self.out.write_all(b"\n")?;
             }

@@ -15,13 +15,12 @@ use std::io::{self, Write};
 
 /// Renders the Junit report from every finding (sorted by location) at the end of the scan.
 pub fn render(findings: Vec<Finding>, summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let doc = document(&findings, summary, style.show_secrets);
-    out.write_all(doc.as_bytes())?;
+    document(&findings, summary, style.show_secrets, out)?;
     out.flush()
 }
 
-/// The whole XML document.
-fn document(findings: &[Finding], summary: &Summary, show: bool) -> String {
+/// Writes the whole XML document, 64 KiB at a time (the report is never held whole).
+fn document(findings: &[Finding], summary: &Summary, show: bool, out: &mut dyn Write) -> io::Result<()> {
     let (start, _) = scan_times(summary);
     let errors = usize::from(!summary.complete);
     let tests = findings.len().max(1) + errors;
@@ -42,6 +41,10 @@ fn document(findings: &[Finding], summary: &Summary, show: bool) -> String {
     );
     for f in findings {
         testcase(&mut x, f, show);
+        if x.len() >= 64 << 10 {
+            out.write_all(x.as_bytes())?;
+            x.clear();
+        }
     }
     if findings.is_empty() {
         x.push_str("    <testcase classname=\"leakscan\" name=\"no secrets found\" time=\"0\"/>\n");
@@ -56,7 +59,7 @@ fn document(findings: &[Finding], summary: &Summary, show: bool) -> String {
         );
     }
     x.push_str("  </testsuite>\n</testsuites>\n");
-    x
+    out.write_all(x.as_bytes())
 }
 
 /// One failing test case for a finding.

@@ -194,6 +194,45 @@ impl Reporter for Tee {
     }
 }
 
+/// A JSON array written one element at a time, each built just before it is written: a
+/// document of 100,000 findings held 100,000 `Value` trees at once (~5 KB each, 645 MB of
+/// memory for a 62 MB report).
+pub struct Each<'a, T>(pub &'a [T], pub &'a dyn Fn(&T) -> serde_json::Value);
+
+impl<T> serde::Serialize for Each<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|x| (self.1)(x)))
+    }
+}
+
+/// A JSON object of values and [`Each`] arrays, written with its keys sorted (as a `json!`
+/// object is without serde_json's `preserve_order`).
+pub struct Object<'a>(pub Vec<(&'static str, Field<'a>)>);
+
+/// A field of an [`Object`].
+pub enum Field<'a> {
+    /// A value built beforehand.
+    Value(serde_json::Value),
+    /// Findings, each rendered as it is written.
+    Findings(Each<'a, Finding>),
+}
+
+impl serde::Serialize for Object<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut fields: Vec<&(&str, Field)> = self.0.iter().collect();
+        fields.sort_by_key(|(k, _)| *k);
+        let mut map = s.serialize_map(Some(fields.len()))?;
+        for (key, field) in fields {
+            match field {
+                Field::Value(v) => map.serialize_entry(key, v)?,
+                Field::Findings(each) => map.serialize_entry(key, each)?,
+            }
+        }
+        map.end()
+    }
+}
+
 /// The order buffered formats print findings in: location (escaped), then byte offset.
 pub fn sort_key(f: &Finding) -> (String, u64) {
     (f.location(), f.offset)
