@@ -333,3 +333,22 @@ fn watch_exec_gets_each_finding_redacted_and_sigint_ends_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("2 findings"));
 }
+
+#[test]
+fn watch_scans_a_last_line_without_its_newline_when_it_ends() {
+    let d = Dir::new();
+    let log = d.write("app.log", format!("boot id=0 token={}\n", github_token(699)));
+    let w = Watcher::start(&d, &["watch", "app.log", "--from-start", "--format", "jsonl"]);
+    let (_, f) = w.lines.recv_timeout(Duration::from_secs(30)).expect("the pre-existing secret");
+    assert!(f["context"].as_str().unwrap_or_default().contains("id=0 "), "{f}");
+    append(&log, &format!("crashed mid-line id=1 token={}", github_token(700)));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(w.lines.try_recv().is_err(), "a partial line waits for its newline while the watch runs");
+    let pid = w.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (_, f) = w.next("the unterminated last line");
+    assert!(f["context"].as_str().unwrap_or_default().contains("id=1 "), "{f}");
+    let (_, summary) = w.next("the summary");
+    assert_eq!(summary["findings"].as_u64(), Some(2), "{summary}");
+    assert_eq!(w.child.wait_with_output().unwrap().status.code(), Some(1));
+}

@@ -2,7 +2,8 @@
 //! new bytes pushed as chunks as they are written.
 //!
 //! Invariants: each byte of a followed file is owned by exactly one chunk (only complete lines
-//! are pushed; a partial line waits for its newline unless it exceeds [`PARTIAL_CAP`]); each
+//! are pushed; a partial line waits for its newline unless it exceeds [`PARTIAL_CAP`] or the
+//! watch ends); each
 //! chunk carries up to [`CONTEXT`] bytes already scanned before its owned range, so a
 //! multi-line secret is seen whole — and an unterminated `-----BEGIN` line in that context is
 //! re-owned so the block is reported once, when its END arrives. Rename-rotation (the name
@@ -49,7 +50,7 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
     let mut inodes = Inodes::default();
     let mut last_discovery: Option<Instant> = None;
     let mut last_look = false;
-    while !ctx.is_stopping() {
+    'watch: while !ctx.is_stopping() {
         // Past the deadline: one more discovery, then polls until every file is read to its
         // end (a poll reads at most READ_MAX of a file), then stop.
         let past = opts.until.is_some_and(|t| Instant::now() >= t);
@@ -66,15 +67,20 @@ pub fn follow(ctx: &Context<'_>, specs: &[PathBuf], opts: FollowOptions) {
         for f in files.values_mut() {
             busy |= f.poll(ctx, &mut inodes);
             if ctx.is_stopping() {
-                return;
+                break 'watch;
             }
         }
         if !busy {
             if last_look {
-                return;
+                break;
             }
             std::thread::sleep(POLL);
         }
+    }
+    // No newline will come now: a last line written without one (a process killed mid-line,
+    // a log ended without its newline) is scanned too.
+    for f in files.values_mut() {
+        f.finish(ctx);
     }
 }
 
@@ -263,7 +269,7 @@ impl Followed {
         got > 0
     }
 
-    /// Pushes any partial last line (at rotation or truncation).
+    /// Pushes any partial last line (at rotation, truncation, and when the watch ends).
     fn finish(&mut self, ctx: &Context<'_>) {
         if self.buf.len() > self.scanned {
             self.push(ctx, self.buf.len());
