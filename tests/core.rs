@@ -328,3 +328,26 @@ fn a_closed_output_stops_a_core_scan_without_calling_the_core_truncated() {
     child.wait().unwrap();
     assert!(!stderr.contains("truncated core"), "{stderr}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_kernel_thread_is_not_called_unreadable() {
+    // Kernel threads (PF_KTHREAD in /proc/PID/stat) have no environment or memory: reading
+    // their environ fails, and that must not read as a permission problem or an incomplete scan.
+    let kthread = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let flags: u64 = stat[stat.rfind(')')? + 1..].split_whitespace().nth(6)?.parse().ok()?;
+        (flags & 0x0020_0000 != 0).then_some(pid)
+    });
+    let Some(pid) = kthread else {
+        eprintln!("no kernel thread visible in this PID namespace; nothing to check");
+        return;
+    };
+    let d = Dir::new();
+    let r = d.run(&["proc", "--pid", &pid.to_string(), "--format", "jsonl"]);
+    r.expect_code(0);
+    let s = r.summary();
+    assert_eq!(s["complete"], true, "{r}");
+    assert_eq!(s["skipped"]["kernel thread (no environment or memory)"], 1, "{r}");
+}

@@ -27,6 +27,17 @@ pub struct Select {
 }
 
 const SKIP_UNREADABLE: &str = "process not readable (permission or gone)";
+const SKIP_KERNEL_THREAD: &str = "kernel thread (no environment or memory)";
+
+/// Whether `/proc/PID` (`base`) is a kernel thread: `PF_KTHREAD` in the flags of its `stat`
+/// (the 9th field; the 2nd, the command in parentheses, may hold spaces and parentheses).
+fn is_kernel_thread(base: &std::path::Path) -> bool {
+    const PF_KTHREAD: u64 = 0x0020_0000;
+    let Ok(stat) = std::fs::read(base.join("stat")) else { return false };
+    let Some(close) = stat.iter().rposition(|&b| b == b')') else { return false };
+    let fields = String::from_utf8_lossy(&stat[close + 1..]).into_owned();
+    fields.split_whitespace().nth(6).and_then(|f| f.parse::<u64>().ok()).is_some_and(|flags| flags & PF_KTHREAD != 0)
+}
 
 /// Scans the selected processes.
 pub fn scan(ctx: &Context<'_>, select: &Select) {
@@ -60,6 +71,12 @@ fn scan_process(ctx: &Context<'_>, pid: u32, select: &Select) {
     let origin = |field: String| Origin::Process { pid, comm: comm.clone(), field };
     let environ = match std::fs::read(base.join("environ")) {
         Ok(e) => e,
+        // A kernel thread has no user memory, so no environment, command line or memory:
+        // nothing was left unread.
+        Err(_) if is_kernel_thread(&base) => {
+            ctx.tally.skip(SKIP_KERNEL_THREAD);
+            return;
+        }
         Err(e) => {
             if select.all {
                 ctx.tally.skip(SKIP_UNREADABLE);
