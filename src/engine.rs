@@ -140,10 +140,12 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
     } = plan;
     let tally = Arc::new(Tally::default());
     let marker_suppressed = Arc::new(AtomicU64::new(0));
-    // Chunks handed to the workers are numbered in the order they are sent, and their findings
-    // are reported in that order (a large file's findings come out by line, whichever worker
-    // finishes first); inputs scanned where they were read (`here`) are reported at once.
-    let (chunk_tx, chunk_rx) = bounded::<(u64, Chunk)>(threads * 2);
+    // Chunks of inputs larger than one chunk are numbered in the order they are sent to the
+    // workers, and their findings reported in that order (a large file's findings come out by
+    // line, whichever worker finishes first). An input in one chunk has nothing to keep in
+    // order: its findings are reported as they come, and a chunk without any sends nothing
+    // (a history of 100,000 small blobs is 100,000 chunks).
+    let (chunk_tx, chunk_rx) = bounded::<(Option<u64>, Chunk)>(threads * 2);
     let (found_tx, found_rx) = bounded::<(Option<u64>, Vec<Finding>)>(256);
     let mut summary = Summary { skipped: pre_skipped, ..Summary::default() };
 
@@ -165,7 +167,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
         let (rx, tx, scan) = (chunk_rx.clone(), found_tx.clone(), scan.clone());
         std::thread::spawn(move || {
             for (seq, chunk) in rx {
-                if !scan(&chunk, Some(seq), &tx) {
+                if !scan(&chunk, seq, &tx) {
                     return;
                 }
                 crate::chunk::recycle(chunk);
@@ -180,8 +182,11 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
         // still to be sent behind a later one.
         let numbered = std::sync::Mutex::new(0u64);
         let push = move |chunk: Chunk| {
+            if chunk.is_whole() {
+                return chunk_tx.send((None, chunk)).is_ok();
+            }
             let mut next = numbered.lock().unwrap_or_else(|e| e.into_inner());
-            let sent = chunk_tx.send((*next, chunk)).is_ok();
+            let sent = chunk_tx.send((Some(*next), chunk)).is_ok();
             *next += 1;
             sent
         };
