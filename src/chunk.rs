@@ -265,6 +265,38 @@ impl Chunk {
         let offset = self.offset + at as u64;
         (offset, self.line + count_lines(&self.data[..at]), offset - line_begin + 1)
     }
+
+    /// [`Chunk::position`] for positions taken in increasing order, counting lines once over
+    /// the chunk for all of them (a side pass with 20,000 findings in a chunk counted the
+    /// lines before each one).
+    pub fn positions(&self) -> Positions<'_> {
+        Positions { chunk: self, pos: 0, line: self.line, line_begin: self.line_start }
+    }
+}
+
+/// See [`Chunk::positions`].
+pub struct Positions<'a> {
+    chunk: &'a Chunk,
+    pos: usize,
+    line: u64,
+    line_begin: u64,
+}
+
+impl Positions<'_> {
+    /// [`Chunk::position`] of `at` (a position before the previous one is computed afresh).
+    pub fn at(&mut self, at: usize) -> (u64, u64, u64) {
+        if at < self.pos {
+            return self.chunk.position(at);
+        }
+        let skipped = &self.chunk.data[self.pos..at];
+        self.line += count_lines(skipped);
+        if let Some(nl) = memchr::memrchr(b'\n', skipped) {
+            self.line_begin = self.chunk.offset + (self.pos + nl) as u64 + 1;
+        }
+        self.pos = at;
+        let offset = self.chunk.offset + at as u64;
+        (offset, self.line, offset - self.line_begin + 1)
+    }
 }
 
 impl fmt::Debug for Chunk {
@@ -447,6 +479,24 @@ fn fill(reader: &mut dyn Read, data: &mut Vec<u8>, want: usize) -> io::Result<bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_in_order_match_position() {
+        let data: Vec<u8> = (0..5000u32).map(|i| if i % 37 == 5 || i % 101 == 0 { b'\n' } else { b'x' }).collect();
+        let chunk = Chunk {
+            origin: Arc::new(Origin::Stdin),
+            data,
+            offset: 1000,
+            line: 7,
+            line_start: 990,
+            owned: 0..5000,
+            content: Content::Text,
+        };
+        let mut positions = chunk.positions();
+        for at in [0usize, 0, 3, 5, 6, 100, 101, 102, 4000, 4999, 17] {
+            assert_eq!(positions.at(at), chunk.position(at), "at {at}");
+        }
+    }
 
     #[test]
     fn count_lines_counts_every_newline_across_its_blocks() {

@@ -138,14 +138,26 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, limits: &Limits, out: &mut Vec<Fin
     // decoding path wins over a deeper one reaching the same secret.
     let mut plain: Vec<(Range<u64>, Confidence, bool)> =
         out.iter().map(|f| (input_span(f), f.rule.confidence, false)).collect();
+    // Overlaps are looked up by start (an overlapping span starts less than the longest span
+    // before the end of the other), not by a pass over every finding of the chunk: a chunk of
+    // 20,000 base64 secrets took 1.4 s, growing as the square of their number.
+    let mut plain_order: Vec<usize> = (0..plain.len()).collect();
+    plain_order.sort_by_key(|&i| plain[i].0.start);
+    let plain_longest = plain.iter().map(|p| p.0.end - p.0.start).max().unwrap_or(0);
+    let mut kept_at: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    let mut kept_longest = 0;
     found.sort_by_key(|d| (d.kinds.len(), d.span.start));
     let mut kept: Vec<Decoded> = Vec::new();
     for d in found {
         let abs = chunk.offset + d.span.start as u64..chunk.offset + d.span.end as u64;
         let overlaps = |r: &Range<u64>| r.start < abs.end && abs.start < r.end;
+        let near_from = plain_order.partition_point(|&i| plain[i].0.start + plain_longest <= abs.start);
+        let near_to = plain_order.partition_point(|&i| plain[i].0.start < abs.end);
+        let near = &plain_order[near_from..near_to.max(near_from)];
         let confidence = d.finding.rule.confidence;
-        let beaten = plain.iter().any(|(r, c, gone)| !gone && overlaps(r) && *c >= confidence)
-            || kept.iter().any(|k| {
+        let beaten = near.iter().map(|&i| &plain[i]).any(|(r, c, gone)| !gone && overlaps(r) && *c >= confidence)
+            || kept_at.range(d.span.start.saturating_sub(kept_longest)..d.span.end).flat_map(|(_, ks)| ks).any(|&k| {
+                let k = &kept[k];
                 k.finding.secret == d.finding.secret && d.span.start < k.span.end && k.span.start < d.span.end
             });
         if beaten {
@@ -155,7 +167,13 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, limits: &Limits, out: &mut Vec<Fin
             stats.suppressed.by_marker += 1;
             continue;
         }
-        plain.iter_mut().filter(|(r, _, _)| overlaps(r)).for_each(|p| p.2 = true);
+        for &i in near {
+            if overlaps(&plain[i].0) {
+                plain[i].2 = true;
+            }
+        }
+        kept_longest = kept_longest.max(d.span.len());
+        kept_at.entry(d.span.start).or_default().push(kept.len());
         kept.push(d);
     }
     if plain.iter().any(|p| p.2) {
@@ -163,7 +181,8 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, limits: &Limits, out: &mut Vec<Fin
         out.retain(|_| !gone.next().unwrap_or(false));
     }
     kept.sort_by_key(|d| d.span.start);
-    out.extend(kept.into_iter().map(|d| relocate(chunk, d)));
+    let mut positions = chunk.positions();
+    out.extend(kept.into_iter().map(|d| relocate(chunk, &mut positions, d)));
     stats
 }
 
@@ -266,9 +285,9 @@ impl Pass<'_> {
 
 /// Moves a finding from its decoded text to the encoded bytes in the chunk: offset, line and
 /// columns (bytes of the original line, 1-based) of the encoded span, and the encoding.
-fn relocate(chunk: &Chunk, d: Decoded) -> Finding {
+fn relocate(chunk: &Chunk, positions: &mut crate::chunk::Positions<'_>, d: Decoded) -> Finding {
     let Decoded { finding: mut f, span, kinds } = d;
-    (f.offset, f.line, f.column) = chunk.position(span.start);
+    (f.offset, f.line, f.column) = positions.at(span.start);
     f.end_line = f.line + count_lines(&chunk.data[span.clone()]);
     f.end_column = match memchr::memrchr(b'\n', &chunk.data[span.clone()]) {
         Some(nl) => (span.len() - nl) as u64,

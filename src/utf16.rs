@@ -178,6 +178,7 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppres
     if !may_hold_utf16(&chunk.data) {
         return suppressed;
     }
+    let mut positions = chunk.positions();
     for run in runs(&chunk.data, MIN_CHARS) {
         // Own the characters whose code unit starts in the chunk's owned range.
         let owned = owned_chars(&chunk.owned, run.start, run.text.len());
@@ -195,10 +196,12 @@ pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppres
         };
         let mut found = Vec::new();
         suppressed.by_marker += matcher.scan(&side, &mut found).by_marker;
-        for f in found.into_iter().map(|f| relocate(chunk, &run, f)) {
+        for f in found.into_iter().map(|f| relocate(&mut positions, &run, f)) {
             // A known value's UTF-16LE form is also matched in the raw bytes: report it once.
+            // (The plain findings are sorted by offset.)
             let span = f.offset..f.offset + 2 * f.secret.len() as u64;
-            if !out[..plain].iter().any(|p| p.rule.id == f.rule.id && span.contains(&p.offset)) {
+            let first = out[..plain].partition_point(|p| p.offset < span.start);
+            if !out[first..plain].iter().take_while(|p| p.offset < span.end).any(|p| p.rule.id == f.rule.id) {
                 out.push(f);
             }
         }
@@ -215,9 +218,9 @@ fn owned_chars(owned: &Range<usize>, start: usize, len: usize) -> Range<usize> {
 
 /// Moves a finding from the side buffer to the original bytes: offset, line and columns
 /// (columns in bytes of the original line, 1-based).
-fn relocate(chunk: &Chunk, run: &Run, mut f: Finding) -> Finding {
+fn relocate(positions: &mut crate::chunk::Positions<'_>, run: &Run, mut f: Finding) -> Finding {
     let index = f.offset as usize;
-    (f.offset, f.line, f.column) = chunk.position(run.start + 2 * index);
+    (f.offset, f.line, f.column) = positions.at(run.start + 2 * index);
     f.end_line = f.line;
     f.end_column = f.column + 2 * f.secret.len() as u64;
     f.encoding = Some(run.order.name());

@@ -170,3 +170,32 @@ fn large_random_base64_blob_has_no_findings() {
     let found = scan(&d, &["blob.txt"], &[]);
     assert!(found.iter().all(|f| f.get("encoding").is_none_or(|e| e.is_null())), "{found:#?}");
 }
+
+#[test]
+fn many_encoded_secrets_in_one_chunk_each_get_their_own_line() {
+    // 3,000 base64 secrets in one chunk: each reported once, on its own line (the mapping back
+    // to lines counted the chunk's lines before each one, and overlaps were checked against
+    // every other finding: quadratic in the number of findings).
+    let d = Dir::new();
+    let mut text = String::from("header\n");
+    for i in 0..3000u64 {
+        text.push_str(&format!(
+            "v{i}: {}\n",
+            base64(format!("token={}", github_token(3000 + i % 40)).as_bytes(), false)
+        ));
+    }
+    d.write("enc.txt", &text);
+    let r = d.run(&["--format", "jsonl", "enc.txt"]);
+    r.expect_code(1);
+    let f = r.findings();
+    assert_eq!(f.len(), 3000, "{}", r.stderr());
+    for (i, f) in f.iter().enumerate() {
+        // The secret starts 8 base64 characters in (after "token=", 6 bytes).
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(i as u64 + 2), Some(4 + i.to_string().len() as u64 + 8)),
+            "{f}"
+        );
+        assert_eq!(f["encoding"], "base64", "{f}");
+    }
+}
