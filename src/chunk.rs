@@ -252,7 +252,7 @@ pub struct Chunk {
 impl Chunk {
     /// True when this chunk holds its whole input (the first chunk, nothing carried past it).
     pub fn is_whole(&self) -> bool {
-        self.offset == 0 && self.owned.end == self.data.len()
+        self.offset == 0 && self.owned.start == 0 && self.owned.end == self.data.len()
     }
 
     /// Where `data[at]` is in the input: its offset, 1-based line and 1-based byte column.
@@ -339,7 +339,7 @@ pub fn recycle(chunk: Chunk) {
 /// An empty buffer of at least `capacity` bytes: a recycled one when one is kept (also for a
 /// small request: the first chunk of an input asks for 64 KiB, and a large input's buffer
 /// then grew by doubling, each step into fresh pages).
-fn buffer(capacity: usize) -> Vec<u8> {
+pub fn buffer(capacity: usize) -> Vec<u8> {
     let kept = SPARE.lock().ok().and_then(|mut s| s.pop());
     match kept {
         Some(mut b) => {

@@ -352,3 +352,44 @@ fn watch_scans_a_last_line_without_its_newline_when_it_ends() {
     assert_eq!(summary["findings"].as_u64(), Some(2), "{summary}");
     assert_eq!(w.child.wait_with_output().unwrap().status.code(), Some(1));
 }
+
+#[test]
+fn a_pipe_is_scanned_line_by_line_while_its_writer_runs() {
+    // `tail -f app.log | leakscan`: each secret is reported when its line is written, with the
+    // pipe still open, not when the stream ends.
+    let d = Dir::new();
+    let mut child = d
+        .cmd(&["--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn leakscan");
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let value: serde_json::Value = serde_json::from_str(&line.unwrap()).expect("JSON line");
+            if tx.send(value).is_err() {
+                return;
+            }
+        }
+    });
+    for n in 1..=2u64 {
+        writeln!(stdin, "INFO request ok\nWARN id={n} auth token={}", github_token(800 + n)).unwrap();
+        stdin.flush().unwrap();
+        let f = lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no finding for id={n} while the pipe is open"));
+        assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(2 * n), Some(22)), "{f}");
+    }
+    // The last line has no newline: it is scanned at the end of the stream.
+    write!(stdin, "last id=3 token={}", github_token(803)).unwrap();
+    drop(stdin);
+    let f = lines.recv_timeout(Duration::from_secs(30)).expect("the unterminated last line");
+    assert_eq!(f["line"].as_u64(), Some(5), "{f}");
+    let summary = lines.recv_timeout(Duration::from_secs(30)).expect("the summary");
+    assert_eq!((summary["type"].as_str(), summary["findings"].as_u64()), (Some("summary"), Some(3)), "{summary}");
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}

@@ -134,36 +134,32 @@ const RELEASED_CAP: usize = 4096;
 /// One followed file: the open handle, where we are, and the context kept for the matcher.
 struct Followed {
     path: PathBuf,
-    origin: Arc<Origin>,
     file: Option<(File, u64)>,
     /// Start at the end of the first file opened (the file existed when the watch began).
     skip_existing: bool,
-    /// File offset of `buf[0]`; `buf` = context (already owned by earlier chunks) + pending.
+    /// What was read of the current file.
+    lines: Lines,
+    missing_warned: bool,
+}
+
+/// An input read as it grows, pushed as complete lines (a followed file, or standard input
+/// from a pipe that a live process writes to).
+pub struct Lines {
+    origin: Arc<Origin>,
+    /// Input offset of `buf[0]`; `buf` = context (already owned by earlier chunks) + pending.
     offset: u64,
     buf: Vec<u8>,
     /// Bytes of `buf` already scanned.
     scanned: usize,
-    /// Line of `buf[0]` (1-based) and file offset where that line starts.
+    /// Line of `buf[0]` (1-based) and input offset where that line starts.
     line: u64,
     line_start: u64,
-    missing_warned: bool,
 }
 
 impl Followed {
     fn new(path: PathBuf, skip_existing: bool) -> Self {
-        let origin = Arc::new(Origin::File { path: path.clone() });
-        Followed {
-            path,
-            origin,
-            file: None,
-            skip_existing,
-            offset: 0,
-            buf: Vec::new(),
-            scanned: 0,
-            line: 1,
-            line_start: 0,
-            missing_warned: false,
-        }
+        let lines = Lines::new(Arc::new(Origin::File { path: path.clone() }), 0);
+        Followed { path, file: None, skip_existing, lines, missing_warned: false }
     }
 
     /// Checks the file once; returns true when it read data (poll again without sleeping).
@@ -230,8 +226,7 @@ impl Followed {
         if file.seek(SeekFrom::Start(start)).is_err() {
             return false;
         }
-        self.origin = Arc::new(Origin::File { path: self.path.clone() });
-        self.reset(start);
+        self.lines = Lines::new(Arc::new(Origin::File { path: self.path.clone() }), start);
         self.file = Some((file, id));
         ctx.tally.files.fetch_add(1, Ordering::Relaxed);
         self.drain(ctx)
@@ -239,38 +234,60 @@ impl Followed {
 
     /// Forgets all state: the next byte read is at file offset `at`.
     fn reset(&mut self, at: u64) {
-        self.offset = at;
-        self.buf.clear();
-        self.scanned = 0;
-        self.line = 1;
-        self.line_start = at;
+        self.lines = Lines::new(Arc::clone(&self.lines.origin), at);
     }
 
     /// File offset just past the bytes read so far.
     fn end(&self) -> u64 {
-        self.offset + self.buf.len() as u64
+        self.lines.end()
     }
 
     /// Reads what was appended (at most [`READ_MAX`]) and pushes complete lines.
     fn drain(&mut self, ctx: &Context<'_>) -> bool {
         let Some((file, _)) = &mut self.file else { return false };
-        let before = self.buf.len();
-        if let Err(e) = file.take(READ_MAX as u64).read_to_end(&mut self.buf) {
+        let before = self.lines.buf.len();
+        if let Err(e) = file.take(READ_MAX as u64).read_to_end(&mut self.lines.buf) {
             messages::warn(&format!("watch: {}: {e}", self.show()));
         }
-        let got = self.buf.len() - before;
+        let got = self.lines.buf.len() - before;
         ctx.tally.bytes.fetch_add(got as u64, Ordering::Relaxed);
+        self.lines.push_lines(ctx);
+        got > 0
+    }
+
+    /// Pushes any partial last line (at rotation, truncation, and when the watch ends).
+    fn finish(&mut self, ctx: &Context<'_>) {
+        self.lines.finish(ctx);
+    }
+
+    fn show(&self) -> String {
+        messages::escape(&crate::chunk::path_bytes(&self.path))
+    }
+}
+
+impl Lines {
+    /// Nothing read yet; the next byte is at input offset `at`.
+    pub fn new(origin: Arc<Origin>, at: u64) -> Lines {
+        Lines { origin, offset: at, buf: Vec::new(), scanned: 0, line: 1, line_start: at }
+    }
+
+    /// Input offset just past the bytes read so far.
+    fn end(&self) -> u64 {
+        self.offset + self.buf.len() as u64
+    }
+
+    /// Pushes the complete lines not scanned yet (and a partial line past [`PARTIAL_CAP`]).
+    pub fn push_lines(&mut self, ctx: &Context<'_>) {
         let pending = &self.buf[self.scanned..];
         match memchr::memrchr(b'\n', pending) {
             Some(nl) => self.push(ctx, self.scanned + nl + 1),
             None if pending.len() >= PARTIAL_CAP => self.push(ctx, self.buf.len()),
             None => {}
         }
-        got > 0
     }
 
-    /// Pushes any partial last line (at rotation, truncation, and when the watch ends).
-    fn finish(&mut self, ctx: &Context<'_>) {
+    /// Pushes everything not scanned yet, a partial last line too (nothing more will come).
+    pub fn finish(&mut self, ctx: &Context<'_>) {
         if self.buf.len() > self.scanned {
             self.push(ctx, self.buf.len());
         }
@@ -282,7 +299,12 @@ impl Followed {
         let owned_from = open_block_start(&self.buf[..self.scanned]).unwrap_or(self.scanned);
         let chunk = Chunk {
             origin: Arc::clone(&self.origin),
-            data: self.buf[..end].to_vec(),
+            data: {
+                // A kept chunk buffer (scanned chunks give theirs back), not a fresh one.
+                let mut data = crate::chunk::buffer(end);
+                data.extend_from_slice(&self.buf[..end]);
+                data
+            },
             offset: self.offset,
             line: self.line,
             line_start: self.line_start,
@@ -305,10 +327,49 @@ impl Followed {
             self.scanned -= drop;
         }
     }
+}
 
-    fn show(&self) -> String {
-        messages::escape(&crate::chunk::path_bytes(&self.path))
+/// Bytes asked of a live stream per read: a shorter answer means the writer has paused.
+const STREAM_READ: usize = 64 << 10;
+
+/// Scans a stream a live process writes to (`tail -f app.log | leakscan`), `first` being its
+/// first bytes: complete lines are scanned whenever the writer pauses (a read answers short),
+/// or once [`READ_MAX`] bytes are pending, so a finding is reported when its line is written,
+/// not when the stream ends. A partial line waits for its newline, or for the end.
+pub fn stream(ctx: &Context<'_>, origin: Origin, first: Vec<u8>, reader: &mut dyn Read) {
+    let mut lines = Lines::new(Arc::new(origin), 0);
+    ctx.tally.bytes.fetch_add(first.len() as u64, Ordering::Relaxed);
+    lines.buf = first;
+    let mut paused = true;
+    loop {
+        if paused || lines.buf.len() - lines.scanned >= READ_MAX {
+            lines.push_lines(ctx);
+        }
+        if ctx.is_stopping() {
+            break;
+        }
+        let before = lines.buf.len();
+        lines.buf.resize(before + STREAM_READ, 0);
+        let read = reader.read(&mut lines.buf[before..]);
+        lines.buf.truncate(before + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => break,
+            Ok(n) => {
+                ctx.tally.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                paused = n < STREAM_READ;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                messages::incomplete(
+                    "unreadable input",
+                    &format!("{}: {e}", messages::escape(&lines.origin.display_bytes())),
+                );
+                break;
+            }
+        }
     }
+    lines.finish(ctx);
+    ctx.count_file();
 }
 
 /// The start of the line holding the last `-----BEGIN` in `context` when no `-----END`
