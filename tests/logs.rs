@@ -209,13 +209,13 @@ struct Watcher {
 
 impl Watcher {
     fn start(d: &Dir, args: &[&str]) -> Watcher {
-        let mut child = d
-            .cmd(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn watch");
+        Watcher::of(
+            d.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn"),
+        )
+    }
+
+    /// Reads the JSON lines of a running child's stdout as they come.
+    fn of(mut child: std::process::Child) -> Watcher {
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -364,32 +364,22 @@ fn a_pipe_is_scanned_line_by_line_while_its_writer_runs() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn leakscan");
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let value: serde_json::Value = serde_json::from_str(&line.unwrap()).expect("JSON line");
-            if tx.send(value).is_err() {
-                return;
-            }
-        }
-    });
+    let w = Watcher::of(child);
+    let next = |what: &str| w.lines.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("{what}")).1;
     for n in 1..=2u64 {
         writeln!(stdin, "INFO request ok\nWARN id={n} auth token={}", github_token(800 + n)).unwrap();
         stdin.flush().unwrap();
-        let f = lines
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no finding for id={n} while the pipe is open"));
+        let f = next(&format!("no finding for id={n} while the pipe is open"));
         assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(2 * n), Some(22)), "{f}");
     }
     // The last line has no newline: it is scanned at the end of the stream.
     write!(stdin, "last id=3 token={}", github_token(803)).unwrap();
     drop(stdin);
-    let f = lines.recv_timeout(Duration::from_secs(30)).expect("the unterminated last line");
+    let f = next("the unterminated last line");
     assert_eq!(f["line"].as_u64(), Some(5), "{f}");
-    let summary = lines.recv_timeout(Duration::from_secs(30)).expect("the summary");
+    let summary = next("the summary");
     assert_eq!((summary["type"].as_str(), summary["findings"].as_u64()), (Some("summary"), Some(3)), "{summary}");
-    assert_eq!(child.wait().unwrap().code(), Some(1));
+    assert_eq!(w.child.wait_with_output().unwrap().status.code(), Some(1));
 }
