@@ -267,23 +267,25 @@ impl Chunk {
     }
 
     /// [`Chunk::position`] for positions taken in increasing order, counting lines once over
-    /// the chunk for all of them (a side pass with 20,000 findings in a chunk counted the
-    /// lines before each one).
+    /// the chunk for all of them (the matcher's findings, and side passes with 20,000
+    /// findings in a chunk, which counted the lines before each one).
     pub fn positions(&self) -> Positions<'_> {
-        Positions { chunk: self, pos: 0, line: self.line, line_begin: self.line_start }
+        Positions { chunk: self, pos: 0, line: self.line, line_begin: None }
     }
 }
 
-/// See [`Chunk::positions`].
+/// See [`Chunk::positions`]: `line` is the line of `data[pos]`, which starts at
+/// `data[line_begin]` (`None`: before the chunk's first byte).
 pub struct Positions<'a> {
     chunk: &'a Chunk,
     pos: usize,
     line: u64,
-    line_begin: u64,
+    line_begin: Option<usize>,
 }
 
 impl Positions<'_> {
-    /// [`Chunk::position`] of `at` (a position before the previous one is computed afresh).
+    /// [`Chunk::position`] of `at` (a position before the previous one is computed afresh,
+    /// and does not move [`Positions::line_begin`]).
     pub fn at(&mut self, at: usize) -> (u64, u64, u64) {
         if at < self.pos {
             return self.chunk.position(at);
@@ -291,11 +293,17 @@ impl Positions<'_> {
         let skipped = &self.chunk.data[self.pos..at];
         self.line += count_lines(skipped);
         if let Some(nl) = memchr::memrchr(b'\n', skipped) {
-            self.line_begin = self.chunk.offset + (self.pos + nl) as u64 + 1;
+            self.line_begin = Some(self.pos + nl + 1);
         }
         self.pos = at;
         let offset = self.chunk.offset + at as u64;
-        (offset, self.line, offset - self.line_begin + 1)
+        let line_begin = self.line_begin.map_or(self.chunk.line_start, |b| self.chunk.offset + b as u64);
+        (offset, self.line, offset - line_begin + 1)
+    }
+
+    /// Where the line of the last position begins in the chunk's data (`None`: before it).
+    pub fn line_begin(&self) -> Option<usize> {
+        self.line_begin
     }
 }
 

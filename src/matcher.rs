@@ -6,7 +6,7 @@
 //! report a secret twice. Known values (`known`) are exact matches and skip the secret filters.
 //! Depends on `rules`, `chunk`, `finding`, `entropy`, `known`, `bytemask`.
 
-use crate::chunk::{count_lines, Chunk, Content, Origin};
+use crate::chunk::{count_lines, Chunk, Content, Origin, Positions};
 use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
 use crate::known::Known;
 use crate::rules::{KeywordScope, Rule};
@@ -129,14 +129,14 @@ impl Matcher {
         }
         let hits = self.resolve_overlaps(hits);
         let mut suppressed = Suppressed::default();
-        let mut cursor = Cursor { pos: 0, line: chunk.line, line_begin: None };
+        let mut positions = chunk.positions();
         let spans: Vec<Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
         for hit in &hits {
             if is_allowed_by_marker(&chunk.data, hit.secret.clone()) {
                 suppressed.by_marker += 1;
                 continue;
             }
-            out.push(self.finding(chunk, hit, &mut cursor, &spans));
+            out.push(self.finding(chunk, hit, &mut positions, &spans));
         }
         suppressed
     }
@@ -259,20 +259,16 @@ impl Matcher {
         }
     }
 
-    /// Builds the finding for a hit. `cursor` advances monotonically over the chunk, so line
+    /// Builds the finding for a hit. `positions` advances monotonically over the chunk, so line
     /// numbers and line starts cost one pass over it whatever the number of findings; `spans`
     /// are all secrets found in the chunk, masked in this finding's context excerpt.
-    fn finding(&self, chunk: &Chunk, hit: &Hit, cursor: &mut Cursor, spans: &[Range<usize>]) -> Finding {
+    fn finding(&self, chunk: &Chunk, hit: &Hit, positions: &mut Positions<'_>, spans: &[Range<usize>]) -> Finding {
         // A known value shows no prefix at all; a rule may show its public prefix.
         let keywords: &[Vec<u8>] = if hit.known.is_some() { &[] } else { &self.rules[hit.rule as usize].keywords };
         let data = chunk.data.as_slice();
         let Range { start, end } = hit.secret;
-        cursor.advance(data, start);
-        let line = cursor.line;
-        let line_begin_in_data = cursor.line_begin.unwrap_or(0);
-        let line_begin = cursor.line_begin.map_or(chunk.line_start, |b| chunk.offset + b as u64);
-        let abs = chunk.offset + start as u64;
-        let column = abs - line_begin + 1;
+        let (abs, line, column) = positions.at(start);
+        let line_begin_in_data = positions.line_begin().unwrap_or(0);
         let secret = &data[start..end];
         let inner_lines = count_lines(secret);
         let end_column = match memchr::memrchr(b'\n', secret) {
@@ -584,26 +580,6 @@ fn window(rule: &Rule, data: &[u8], start: usize, end: usize) -> Option<Range<us
     let lo = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |p| lo + p + 1);
     let hi = memchr::memchr(b'\n', &data[end..hi]).map_or(hi, |p| end + p);
     Some(lo..hi)
-}
-
-/// Where line counting stands in a chunk: `line` is the line of `data[pos]`, which starts at
-/// `data[line_begin]` (`None`: before the chunk's first byte).
-struct Cursor {
-    pos: usize,
-    line: u64,
-    line_begin: Option<usize>,
-}
-
-impl Cursor {
-    /// Moves to `to` (never backwards: findings come sorted by offset).
-    fn advance(&mut self, data: &[u8], to: usize) {
-        let skipped = &data[self.pos..to];
-        self.line += count_lines(skipped);
-        if let Some(nl) = memchr::memrchr(b'\n', skipped) {
-            self.line_begin = Some(self.pos + nl + 1);
-        }
-        self.pos = to;
-    }
 }
 
 /// Replaces with `*` the bytes of `excerpt` (which holds `data[at]`) that belong to any of the
