@@ -1,6 +1,7 @@
 //! JSON and JSON Lines. Lines: one `{"type":"finding",...}` object per finding as found, then
 //! one `{"type":"summary",...}` record. Document: `{"findings":[...],"summary":{...}}` with
-//! findings sorted by location and offset. Depends on `report`, `finding`, `summary`.
+//! findings sorted by location and offset (a `Buffered` report). Depends on `report`, `finding`,
+//! `summary`.
 
 use super::{Each, Field, Object, Reporter, Style};
 use crate::chunk::path_bytes;
@@ -11,29 +12,29 @@ use crate::summary::Summary;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
-/// Which JSON shape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// One document at the end.
-    Document,
-    /// One object per line, streamed.
-    Lines,
-}
-
-/// The JSON reporter.
-pub struct Json {
+/// The JSON Lines reporter.
+pub struct Lines {
     out: Box<dyn Write + Send>,
     style: Style,
-    mode: Mode,
-    /// The findings of a document, rendered at the end.
-    buffered: Vec<Finding>,
 }
 
-impl Json {
-    /// A JSON reporter writing to `out`.
-    pub fn new(out: Box<dyn Write + Send>, style: Style, mode: Mode) -> Self {
-        Json { out, style, mode, buffered: Vec::new() }
+impl Lines {
+    /// A JSON Lines reporter writing to `out`.
+    pub fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
+        Lines { out, style }
     }
+}
+
+/// Renders the JSON document from every finding (sorted by location) at the end of the scan.
+pub fn render(findings: Vec<Finding>, summary: &Summary, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let each = |f: &Finding| finding_value(f, style.show_secrets);
+    let doc = Object(vec![
+        ("findings", Field::Findings(Each(&findings, &each))),
+        ("summary", Field::Value(summary_value(summary))),
+    ]);
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// The JSON object for one finding (shared with other JSON-based formats). Git findings also
@@ -102,40 +103,16 @@ pub fn summary_value(s: &Summary) -> Value {
     v
 }
 
-impl Reporter for Json {
+impl Reporter for Lines {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        match self.mode {
-            Mode::Lines => {
-                serde_json::to_writer(&mut self.out, &finding_value(f, self.style.show_secrets))?;
-                self.out.write_all(b"\n")?;
-                self.out.flush()
-            }
-            Mode::Document => {
-                self.buffered.push(f.clone());
-                Ok(())
-            }
-        }
+        serde_json::to_writer(&mut self.out, &finding_value(f, self.style.show_secrets))?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        match self.mode {
-            Mode::Lines => {
-                serde_json::to_writer(&mut self.out, &summary_value(summary))?;
-                self.out.write_all(b"\n")?;
-            }
-            Mode::Document => {
-                let mut findings = std::mem::take(&mut self.buffered);
-                findings.sort_by_cached_key(super::sort_key);
-                let show = self.style.show_secrets;
-                let each = |f: &Finding| finding_value(f, show);
-                let doc = Object(vec![
-                    ("findings", Field::Findings(Each(&findings, &each))),
-                    ("summary", Field::Value(summary_value(summary))),
-                ]);
-                serde_json::to_writer_pretty(&mut self.out, &doc)?;
-                self.out.write_all(b"\n")?;
-            }
-        }
+        serde_json::to_writer(&mut self.out, &summary_value(summary))?;
+        self.out.write_all(b"\n")?;
         self.out.flush()
     }
 }

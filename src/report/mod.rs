@@ -101,8 +101,8 @@ pub trait Reporter: Send {
 pub fn build(format: Format, style: Style, out: Box<dyn Write + Send>) -> Box<dyn Reporter> {
     match format {
         Format::Text => Box::new(text::Text::new(out, style)),
-        Format::Json => Box::new(json::Json::new(out, style, json::Mode::Document)),
-        Format::Jsonl => Box::new(json::Json::new(out, style, json::Mode::Lines)),
+        Format::Json => Buffered::boxed(out, style, json::render),
+        Format::Jsonl => Box::new(json::Lines::new(out, style)),
         Format::Baseline => Box::new(baseline::Baseline::new(out)),
         Format::Sarif => Buffered::boxed(out, style, sarif::render),
         Format::Gitlab => Buffered::boxed(out, style, gitlab::render),
@@ -114,7 +114,7 @@ pub fn build(format: Format, style: Style, out: Box<dyn Write + Send>) -> Box<dy
 }
 
 /// Renders a whole report from every finding and the summary, for formats written as one
-/// document at the end (SARIF, GitLab, JUnit, CSV, gitleaks JSON).
+/// document at the end (JSON, SARIF, GitLab, JUnit, CSV, gitleaks JSON).
 pub type Render = fn(Vec<Finding>, &Summary, Style, &mut dyn Write) -> io::Result<()>;
 
 /// A reporter that collects findings and renders them once, sorted by location.
