@@ -35,29 +35,37 @@ pub fn scan(ctx: &Context<'_>) {
 
 /// True when standard input is a pipe, FIFO or socket: a writer may still be adding to it.
 fn is_stream() -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        std::fs::metadata("/dev/stdin").is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
-    }
-    #[cfg(not(unix))]
-    {
-        false
-    }
+    kind() == Some(Stdin::Stream)
 }
 
 /// True when standard input is a pipe or a redirected file (so `leakscan` with no path reads
 /// it); false for a terminal, `/dev/null` and other devices.
 pub fn is_readable() -> bool {
+    kind().is_some()
+}
+
+/// What standard input is, when it is something leakscan reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stdin {
+    File,
+    Stream,
+}
+
+fn kind() -> Option<Stdin> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
-        let Ok(meta) = std::fs::metadata("/dev/stdin") else { return false };
-        let ft = meta.file_type();
-        ft.is_fifo() || ft.is_file() || ft.is_socket()
+        let ft = std::fs::metadata("/dev/stdin").ok()?.file_type();
+        if ft.is_file() {
+            Some(Stdin::File)
+        } else if ft.is_fifo() || ft.is_socket() {
+            Some(Stdin::Stream)
+        } else {
+            None
+        }
     }
     #[cfg(not(unix))]
     {
-        false
+        None
     }
 }
