@@ -214,6 +214,15 @@ impl Watcher {
         )
     }
 
+    /// Starts a watch of a log whose first line (`id=0 …`) holds a secret, and waits for that
+    /// finding: start-up (spawn, rule compilation) is not timed, the finding says the watch is on.
+    fn started(d: &Dir, args: &[&str]) -> Watcher {
+        let w = Watcher::start(d, args);
+        let (_, f) = w.lines.recv_timeout(Duration::from_secs(30)).expect("the pre-existing secret (--from-start)");
+        assert!(f["context"].as_str().unwrap_or_default().contains("id=0 "), "{f}");
+        w
+    }
+
     /// Reads the JSON lines of a running child's stdout as they come.
     fn of(mut child: std::process::Child) -> Watcher {
         let stdout = child.stdout.take().unwrap();
@@ -255,10 +264,7 @@ fn watch_follows_appends_rotation_truncation_and_new_files() {
     let d = Dir::new();
     let log = d.write("logs/app.log", format!("boot id=0 token={}\n", github_token(400)));
     // A directory: new files are picked up, and the rotated `app.log.1` is continued, not re-read.
-    let w = Watcher::start(&d, &["watch", "logs", "--from-start", "--format", "jsonl"]);
-    // Startup (spawn, rule compilation) is not timed: the first finding says the watch is on.
-    let (_, f) = w.lines.recv_timeout(Duration::from_secs(30)).expect("the pre-existing secret (--from-start)");
-    assert!(f["context"].as_str().unwrap_or_default().contains("id=0 "), "{f}");
+    let w = Watcher::started(&d, &["watch", "logs", "--from-start", "--format", "jsonl"]);
     // Appends, one of them split across two writes.
     let t = append(&log, &format!("INFO id=1 token={}\n", github_token(401)));
     expect_one(&w, 1, t);
@@ -338,9 +344,7 @@ fn watch_exec_gets_each_finding_redacted_and_sigint_ends_it() {
 fn watch_scans_a_last_line_without_its_newline_when_it_ends() {
     let d = Dir::new();
     let log = d.write("app.log", format!("boot id=0 token={}\n", github_token(699)));
-    let w = Watcher::start(&d, &["watch", "app.log", "--from-start", "--format", "jsonl"]);
-    let (_, f) = w.lines.recv_timeout(Duration::from_secs(30)).expect("the pre-existing secret");
-    assert!(f["context"].as_str().unwrap_or_default().contains("id=0 "), "{f}");
+    let w = Watcher::started(&d, &["watch", "app.log", "--from-start", "--format", "jsonl"]);
     append(&log, &format!("crashed mid-line id=1 token={}", github_token(700)));
     std::thread::sleep(Duration::from_millis(500));
     assert!(w.lines.try_recv().is_err(), "a partial line waits for its newline while the watch runs");
