@@ -144,7 +144,7 @@ struct Followed {
 
 /// An input read as it grows, pushed as complete lines (a followed file, or standard input
 /// from a pipe that a live process writes to).
-pub struct Lines {
+struct Lines {
     origin: Arc<Origin>,
     /// Input offset of `buf[0]`; `buf` = context (already owned by earlier chunks) + pending.
     offset: u64,
@@ -267,7 +267,7 @@ impl Followed {
 
 impl Lines {
     /// Nothing read yet; the next byte is at input offset `at`.
-    pub fn new(origin: Arc<Origin>, at: u64) -> Lines {
+    fn new(origin: Arc<Origin>, at: u64) -> Lines {
         Lines { origin, offset: at, buf: Vec::new(), scanned: 0, line: 1, line_start: at }
     }
 
@@ -277,7 +277,7 @@ impl Lines {
     }
 
     /// Pushes the complete lines not scanned yet (and a partial line past [`PARTIAL_CAP`]).
-    pub fn push_lines(&mut self, ctx: &Context<'_>) {
+    fn push_lines(&mut self, ctx: &Context<'_>) {
         let pending = &self.buf[self.scanned..];
         match memchr::memrchr(b'\n', pending) {
             Some(nl) => self.push(ctx, self.scanned + nl + 1),
@@ -287,7 +287,7 @@ impl Lines {
     }
 
     /// Pushes everything not scanned yet, a partial last line too (nothing more will come).
-    pub fn finish(&mut self, ctx: &Context<'_>) {
+    fn finish(&mut self, ctx: &Context<'_>) {
         if self.buf.len() > self.scanned {
             self.push(ctx, self.buf.len());
         }
