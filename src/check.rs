@@ -31,7 +31,9 @@ pub fn check(matcher: &Matcher) -> Vec<String> {
         if rule.keywords.is_empty() {
             problem("no keywords".into());
         }
-        if let Err(e) = crate::rules::compile_regex(&rule.spec.regex) {
+        if let Err(e) = rule.parse() {
+            problem(format!("regex does not parse: {e:#}"));
+        } else if let Err(e) = crate::rules::compile_regex(&rule.spec.regex) {
             problem(format!("regex does not compile: {e}"));
         }
         if rule.spec.examples.is_empty() || rule.spec.negative_examples.is_empty() {
@@ -101,7 +103,7 @@ fn diagnose(rule: &Rule, example: &[u8], found: &[crate::finding::Finding]) -> S
 }
 
 fn first_secret(rule: &Rule, example: &[u8]) -> Option<std::ops::Range<usize>> {
-    let m = rule.regex.get()?.find(example)?;
+    let m = rule.parsed()?.regex.get()?.find(example)?;
     Some(secret_span(rule, example, m.range(), &mut None))
 }
 

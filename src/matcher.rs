@@ -206,7 +206,7 @@ impl Matcher {
     /// pass the secret filters.
     fn run_rule(&self, chunk: &Chunk, r: u32, window: Range<usize>, hits: &mut Vec<Hit>) {
         let rule = &self.rules[r as usize];
-        let Some(regex) = rule.regex.get() else { return };
+        let Some(regex) = rule.parsed().and_then(|p| p.regex.get()) else { return };
         let data = chunk.data.as_slice();
         let mut caps = None;
         for m in regex.find_iter(Input::new(data).range(window)) {
@@ -565,6 +565,7 @@ impl KeywordDfa {
 /// match holds this occurrence (tested before the line bounds are looked for, as most hits
 /// fail it).
 fn window(rule: &Rule, data: &[u8], start: usize, end: usize) -> Option<Range<usize>> {
+    let rule = rule.parsed()?;
     let (before, after) = match rule.reach {
         Some(r) => (r.before.min(rule.max_len), r.after.min(rule.max_len)),
         None => (rule.max_len, rule.max_len),
@@ -603,6 +604,7 @@ fn trim_cr(bytes: &[u8]) -> &[u8] {
 /// The secret's span within a match: the rule's secret group, else the first group that took
 /// part in the match (alternations), else the whole match.
 pub fn secret_span(rule: &Rule, data: &[u8], matched: Range<usize>, caps: &mut Option<Captures>) -> Range<usize> {
+    let Some(rule) = rule.parsed() else { return matched };
     if rule.secret_group == 0 {
         return matched;
     }

@@ -1,10 +1,11 @@
 //! Rules: `RuleSpec` as written in `rules/*.toml` (or a user's file) → compiled `Rule`.
 //!
 //! Invariant: a rule that fails to parse is an error naming its file and id, never silently
-//! dropped. Regexes run over bytes with Unicode off (ASCII classes, like Go RE2). A regex is
-//! parsed and checked when its rule loads but compiled on first use ([`LazyRegex`]): most rules
-//! never see their keyword in a given scan, and compiling all of them was most of the cost of
-//! a small scan (a pre-commit hook).
+//! dropped. Regexes run over bytes with Unicode off (ASCII classes, like Go RE2). A user's
+//! regex is parsed and checked when its rule loads, a built-in one when a scan first needs it
+//! ([`Rule::parsed`]); either is compiled on first use ([`LazyRegex`]): most rules never see
+//! their keyword in a given scan, and compiling all of them was most of the cost of a small
+//! scan (a pre-commit hook).
 //! Depends on `entropy`, `finding` (for `Confidence`, `RuleInfo`), `messages` and `pack`.
 
 use crate::finding::{Confidence, RuleInfo};
@@ -186,10 +187,6 @@ pub struct Rule {
     pub unverified: Arc<RuleInfo>,
     /// See [`RuleSpec::generic_value`].
     pub generic_value: bool,
-    /// The pattern, compiled on first use.
-    pub regex: LazyRegex,
-    /// Capture group of the secret.
-    pub secret_group: usize,
     /// Lowercased prefilter literals.
     pub keywords: Vec<Vec<u8>>,
     /// Entropy floor, bits per byte (0 = none).
@@ -198,11 +195,29 @@ pub struct Rule {
     pub checksum: Option<Checksum>,
     /// Whether the rule applies to binary content.
     pub binary: bool,
+    /// Where a keyword must occur.
+    pub keyword_scope: KeywordScope,
+    /// Whether obvious placeholders are dropped.
+    pub placeholders: bool,
+    /// Where the rule was defined (a pack file name or a user's path).
+    pub file: String,
+    /// The spec as written (examples are checked by `check`).
+    pub spec: RuleSpec,
+    /// The regex parsed and analysed: when the rule loads for a user's rule (so its errors
+    /// stop the scan before it starts), on first use for the built-in pack (see [`builtin`]).
+    parsed: OnceLock<Option<Parsed>>,
+}
+
+/// What a rule's regex says about its matches, worked out from the parsed pattern.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The pattern, compiled on first use.
+    pub regex: LazyRegex,
+    /// Capture group of the secret.
+    pub secret_group: usize,
     /// Longest match in bytes (as declared, or less when the regex bounds its matches): the
     /// regex runs within this distance of a keyword hit.
     pub max_len: usize,
-    /// Where a keyword must occur.
-    pub keyword_scope: KeywordScope,
     /// How far a match reaches around the keyword it contains (`None`: a match may hold no
     /// keyword; the window then spans `max_len` on both sides). See `reach.rs`.
     pub reach: Option<crate::reach::Reach>,
@@ -211,12 +226,6 @@ pub struct Rule {
     /// What every match has around a keyword hit (see `guard.rs`): a hit it rejects opens no
     /// window.
     pub guard: Option<Guard>,
-    /// Whether obvious placeholders are dropped.
-    pub placeholders: bool,
-    /// Where the rule was defined (a pack file name or a user's path).
-    pub file: String,
-    /// The spec as written (examples are checked by `check`).
-    pub spec: RuleSpec,
 }
 
 /// A rule's regex, parsed when the rule loads and compiled the first time a scan needs it.
@@ -305,36 +314,29 @@ pub fn compile_regex(pattern: &str) -> Result<Regex> {
 }
 
 impl Rule {
-    /// Compiles a spec; the error names the rule and what is wrong.
+    /// Compiles a spec, its regex parsed and analysed now; the error names the rule and what
+    /// is wrong.
     pub fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
+        let rule = Rule::load(spec, file)?;
+        let parsed = rule.parse()?;
+        let _ = rule.parsed.set(Some(parsed));
+        Ok(rule)
+    }
+
+    /// A spec whose regex is parsed on first use ([`Rule::parsed`]): what can be checked
+    /// without parsing it is checked here.
+    fn load(spec: RuleSpec, file: &str) -> Result<Rule> {
         let id = spec.id.clone();
-        let hir = syntax::parse_with(&spec.regex, &syntax_config())
-            .map_err(|e| anyhow!("{e}"))
-            .with_context(|| format!("{file}: rule {id}: regex"))?;
-        let groups = hir.properties().explicit_captures_len() + 1;
-        let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
-        if secret_group >= groups {
-            return Err(anyhow!(
-                "{file}: rule {id}: secret_group {secret_group} but the regex has {} group(s)",
-                groups - 1
-            ));
-        }
         let checksum =
             spec.checksum.as_deref().map(Checksum::parse).transpose().with_context(|| format!("{file}: rule {id}"))?;
         let max_len = spec.max_len.unwrap_or(DEFAULT_MAX_LEN);
         if max_len == 0 || max_len > MAX_MAX_LEN {
             return Err(anyhow!("{file}: rule {id}: max_len must be 1..={MAX_MAX_LEN}"));
         }
-        // A regex whose matches are bounded needs no wider window than its longest match: the
-        // keyword windows (and so the regex work per keyword hit) shrink to what can match.
-        let max_len = hir.properties().maximum_len().map_or(max_len, |n| max_len.min(n.max(1)));
         if spec.keywords.iter().any(|k| k.is_empty()) {
             return Err(anyhow!("{file}: rule {id}: empty keyword"));
         }
         let keywords: Vec<Vec<u8>> = spec.keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
-        let reach = crate::reach::reach(&hir, &keywords, max_len);
-        let crosses_lines = crate::reach::crosses_lines(&hir);
-        let guard = Guard::of(&hir, &keywords);
         let info = Arc::new(RuleInfo {
             id: spec.id.clone(),
             name: if spec.name.is_empty() { spec.id.clone() } else { spec.name.clone() },
@@ -348,40 +350,86 @@ impl Rule {
             info,
             unverified,
             generic_value: spec.generic_value.unwrap_or(false),
-            regex: LazyRegex {
-                // Only windows around keyword hits bound what a relaxed regex matches.
-                hir: if keywords.is_empty() || spec.keyword_scope == Some(KeywordScope::Chunk) {
-                    hir
-                } else {
-                    relax(&hir)
-                },
-                name: format!("{file}: rule {id}"),
-                compiled: OnceLock::new(),
-            },
-            secret_group,
             keywords,
             min_entropy: spec.min_entropy.unwrap_or(0.0),
             checksum,
             binary: spec.binary.unwrap_or(true),
-            max_len,
             keyword_scope: spec.keyword_scope.unwrap_or(KeywordScope::Near),
-            reach,
-            crosses_lines,
-            guard,
             placeholders: spec.placeholders.unwrap_or(true),
             file: file.to_string(),
             spec,
+            parsed: OnceLock::new(),
+        })
+    }
+
+    /// The parsed regex and what it says about matches; `None` (after one warning that marks
+    /// the scan incomplete) for a rule whose regex does not parse, which the pack's tests rule
+    /// out for built-in rules.
+    pub fn parsed(&self) -> Option<&Parsed> {
+        self.parsed
+            .get_or_init(|| match self.parse() {
+                Ok(parsed) => Some(parsed),
+                Err(e) => {
+                    crate::messages::incomplete("rule not compiled", &format!("{e:#}"));
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Parses and analyses the regex; the error names the rule and what is wrong.
+    pub fn parse(&self) -> Result<Parsed> {
+        let (spec, file, id) = (&self.spec, &self.file, &self.spec.id);
+        let hir = syntax::parse_with(&spec.regex, &syntax_config())
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| format!("{file}: rule {id}: regex"))?;
+        let groups = hir.properties().explicit_captures_len() + 1;
+        let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
+        if secret_group >= groups {
+            return Err(anyhow!(
+                "{file}: rule {id}: secret_group {secret_group} but the regex has {} group(s)",
+                groups - 1
+            ));
+        }
+        // A regex whose matches are bounded needs no wider window than its longest match: the
+        // keyword windows (and so the regex work per keyword hit) shrink to what can match.
+        let max_len = spec.max_len.unwrap_or(DEFAULT_MAX_LEN);
+        let max_len = hir.properties().maximum_len().map_or(max_len, |n| max_len.min(n.max(1)));
+        let keywords = &self.keywords;
+        let reach = crate::reach::reach(&hir, keywords, max_len);
+        let crosses_lines = crate::reach::crosses_lines(&hir);
+        let guard = Guard::of(&hir, keywords);
+        Ok(Parsed {
+            regex: LazyRegex {
+                // Only windows around keyword hits bound what a relaxed regex matches.
+                hir: if keywords.is_empty() || self.keyword_scope == KeywordScope::Chunk { hir } else { relax(&hir) },
+                name: format!("{file}: rule {id}"),
+                compiled: OnceLock::new(),
+            },
+            secret_group,
+            max_len,
+            reach,
+            crosses_lines,
+            guard,
         })
     }
 }
 
 /// Parses and compiles every rule of one TOML text. All errors are returned together.
 pub fn load_text(text: &str, file: &str) -> Result<Vec<Rule>, Vec<String>> {
+    load_text_with(text, file, Rule::compile)
+}
+
+fn load_text_with(
+    text: &str,
+    file: &str,
+    compile: impl Fn(RuleSpec, &str) -> Result<Rule>,
+) -> Result<Vec<Rule>, Vec<String>> {
     let spec: RuleFileSpec = toml::from_str(text).map_err(|e| vec![format!("{file}: {e}")])?;
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     for rule in spec.rules {
-        match Rule::compile(rule, file) {
+        match compile(rule, file) {
             Ok(r) => rules.push(r),
             Err(e) => errors.push(format!("{e:#}")),
         }
@@ -393,11 +441,15 @@ pub fn load_text(text: &str, file: &str) -> Result<Vec<Rule>, Vec<String>> {
     }
 }
 
-/// The built-in pack, compiled, in pack order. Errors name file and rule.
+/// The built-in pack, in pack order, each rule's regex parsed on first use. Errors name file
+/// and rule.
 ///
 /// The files are parsed on one thread per core, each taking the next file not yet taken:
 /// parsing the TOML and the regexes of 356 rules was most of the 32 ms a scan of nothing took,
-/// the fixed cost of every pre-commit hook run.
+/// the fixed cost of every pre-commit hook run. Parsing and analysing the regexes was 14 ms of
+/// CPU of it, and a scan meets the keywords of few rules (24 of 356 on the Python standard
+/// library): they are parsed when a keyword first opens a window (the pack's tests parse
+/// them all).
 pub fn builtin() -> Result<Vec<Rule>, Vec<String>> {
     let pack = crate::pack::PACK;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
@@ -407,7 +459,7 @@ pub fn builtin() -> Result<Vec<Rule>, Vec<String>> {
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some((name, text)) = pack.get(i) else { return loaded };
-            loaded.push((i, load_text(text, &format!("rules/{name}.toml"))));
+            loaded.push((i, load_text_with(text, &format!("rules/{name}.toml"), Rule::load)));
         }
     };
     let mut loaded: Vec<_> = std::thread::scope(|s| {
@@ -470,13 +522,14 @@ mod tests {
         let rules = load_text(&spec(""), "t.toml").unwrap();
         let rule = &rules[0];
         // The window still spans the written bound; the compiled regex has none.
-        assert_eq!(rule.max_len, 9 + 5000 + 3);
-        assert_eq!(rule.regex.hir, parse(r"(BEGIN KEY[A-Z]{8,}?END)"));
-        let m = rule.regex.get().unwrap().find(&b"..BEGIN KEYABCDEFGHEND.."[..]).unwrap();
+        let parsed = rule.parsed().unwrap();
+        assert_eq!(parsed.max_len, 9 + 5000 + 3);
+        assert_eq!(parsed.regex.hir, parse(r"(BEGIN KEY[A-Z]{8,}?END)"));
+        let m = parsed.regex.get().unwrap().find(&b"..BEGIN KEYABCDEFGHEND.."[..]).unwrap();
         assert_eq!(m.range(), 2..22);
         // A rule run over whole chunks (gitleaks' keyword semantics) keeps its bounds.
         let rules = load_text(&spec("keyword_scope = \"chunk\""), "t.toml").unwrap();
-        assert_eq!(rules[0].regex.hir, parse(r"(BEGIN KEY[A-Z]{8,5000}?END)"));
+        assert_eq!(rules[0].parsed().unwrap().regex.hir, parse(r"(BEGIN KEY[A-Z]{8,5000}?END)"));
     }
 
     #[test]
