@@ -413,11 +413,20 @@ pub fn decode(kind: Kind, enc: &[u8], out: &mut Vec<u8>) {
         }
         Kind::Hex => out.extend(enc.chunks_exact(2).map(|p| nibble(p[0]) << 4 | nibble(p[1]))),
         Kind::Percent | Kind::Escape => {
+            // Bytes up to the next `%` or `\\` stand for themselves: copied a stretch at a time
+            // (a unit at a time, an escaped line cost more than scanning it).
+            let lead = if kind == Kind::Percent { b'%' } else { b'\\' };
+            out.reserve(enc.len());
             let mut at = 0;
             while at < enc.len() {
-                let (used, unit) = step(kind, &enc[at..]);
+                let next = memchr::memchr(lead, &enc[at..]).map_or(enc.len(), |p| at + p);
+                out.extend_from_slice(&enc[at..next]);
+                if next == enc.len() {
+                    break;
+                }
+                let (used, unit) = step(kind, &enc[next..]);
                 out.extend_from_slice(unit.bytes());
-                at += used;
+                at = next + used;
             }
         }
     }
