@@ -251,6 +251,11 @@ struct CommonArgs {
     /// Report only findings not recorded in this baseline (from `leakscan baseline create`).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Skip walked files and directories (and git paths) matching GLOB, in .gitignore syntax
+    /// relative to the current directory: `node_modules/`, `*.min.js`, `/build/`. Repeatable;
+    /// counted in the summary. Paths named on the command line are always scanned.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
     /// Apply no config file.
     #[arg(long, conflicts_with = "config")]
     no_config: bool,
@@ -588,7 +593,7 @@ fn run(
         _ => {}
     }
     let limit = config.as_ref().and_then(|c| c.limits.max_file_size);
-    let exclude = exclusion(config, cwd);
+    let exclude = exclusion(config, cwd, &args.exclude)?;
     let mut walk = walk(threads, Arc::clone(&exclude));
     walk.max_file_size = walk.max_file_size.or(limit);
     let plan = Plan {
@@ -810,15 +815,54 @@ fn inputs(paths: &[PathBuf]) -> Vec<Input> {
     paths.iter().map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) }).collect()
 }
 
-/// The walk's exclusion predicate from the config's path allowlist.
-fn exclusion(config: Option<Arc<Config>>, cwd: PathBuf) -> Exclude {
-    Arc::new(move |path: &Path, entry: Entry| {
+/// The walk's exclusion predicate: `--exclude` globs, then the config's path allowlist.
+fn exclusion(config: Option<Arc<Config>>, cwd: PathBuf, globs: &[String]) -> Result<Exclude> {
+    let excluded = (!globs.is_empty()).then(|| Excluded::new(&cwd, globs)).transpose()?;
+    Ok(Arc::new(move |path: &Path, entry: Entry| {
+        if let Some(reason) = excluded.as_ref().and_then(|e| e.reason(path, entry)) {
+            return Some(reason);
+        }
         let c = config.as_ref()?;
         match entry {
             Entry::File => c.is_allowed_path(&cwd, path).then_some("allowlisted path (config)"),
             Entry::Dir => c.is_allowed_dir(&cwd, path).then_some("allowlisted directory (config)"),
         }
-    })
+    }))
+}
+
+/// The `--exclude` globs: .gitignore lines rooted at the current directory.
+struct Excluded {
+    cwd: PathBuf,
+    globs: ignore::gitignore::Gitignore,
+}
+
+impl Excluded {
+    fn new(cwd: &Path, globs: &[String]) -> Result<Excluded> {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(cwd);
+        for glob in globs {
+            builder.add_line(None, glob).map_err(|e| anyhow!("--exclude {glob:?}: {e}"))?;
+        }
+        let globs = builder.build().map_err(|e| anyhow!("--exclude: {e}"))?;
+        Ok(Excluded { cwd: cwd.to_path_buf(), globs })
+    }
+
+    /// Why `path` is not scanned, if a glob matches it or a directory above it (up to the
+    /// current directory: a walk prunes excluded directories itself, a git path is not walked).
+    fn reason(&self, path: &Path, entry: Entry) -> Option<&'static str> {
+        let abs = config::absolute(&self.cwd, path);
+        if self.globs.matched(&abs, entry == Entry::Dir).is_ignore() {
+            return Some(match entry {
+                Entry::File => "excluded path (--exclude)",
+                Entry::Dir => "excluded directory (--exclude)",
+            });
+        }
+        let inside = |dir: &&Path| dir.strip_prefix(&self.cwd).is_ok_and(|rel| !rel.as_os_str().is_empty());
+        abs.ancestors()
+            .skip(1)
+            .take_while(inside)
+            .any(|dir| self.globs.matched(dir, true).is_ignore())
+            .then_some("excluded path (--exclude)")
+    }
 }
 
 /// The built-in pack, minus the config's disabled rules, plus its own rules.

@@ -233,6 +233,21 @@ fn a_blob_allowlisted_at_one_path_is_still_scanned_at_another() {
 }
 
 #[test]
+fn exclude_skips_history_paths_below_an_excluded_directory() {
+    let repo = Repo::new();
+    repo.commit_file("vendor/lib/key.txt", format!("{}\n", github_token(175)), "vendored");
+    let tok = github_token(176);
+    let c = repo.commit_file("src/app.txt", format!("{tok}\n"), "ours");
+    let r = repo.run(&["--exclude", "vendor/"]);
+    r.expect_code(1);
+    let f = r.findings();
+    assert_eq!(f.len(), 1, "{r}");
+    let hit = only(&r, &f, &tok);
+    assert_eq!((hit["commit"].as_str(), hit["path"].as_str()), (Some(&c[..]), Some("src/app.txt")), "{r}");
+    assert_eq!(r.summary()["skipped"]["excluded path (--exclude)"], 1, "{r}");
+}
+
+#[test]
 fn unreachable_commit_needs_reflog_or_all_objects() {
     let repo = Repo::new();
     repo.commit_file("a.txt", "clean\n", "base");

@@ -89,6 +89,31 @@ fn hidden_and_gitignored_files_are_scanned_unless_gitignore() {
 }
 
 #[test]
+fn exclude_skips_matching_walked_paths_and_counts_them() {
+    let d = Dir::new();
+    for (i, rel) in ["node_modules/pkg/index.js", "web/app.min.js", "build/out.js", "src/build/gen.js", "src/app.js"]
+        .iter()
+        .enumerate()
+    {
+        d.write(rel, format!("token = \"{}\"\n", github_token(300 + i as u64)));
+    }
+    let args =
+        ["--format", "jsonl", ".", "--exclude", "node_modules/", "--exclude", "*.min.js", "--exclude", "/build/"];
+    let r = d.run(&args);
+    r.expect_code(1);
+    let paths: Vec<String> = rules_of(&r).into_iter().map(|(p, _)| p).collect();
+    // `/build/` is anchored at the current directory; `src/build/` is not under it.
+    assert_eq!(paths, ["./src/app.js", "./src/build/gen.js"], "{r}");
+    let skipped = &r.summary()["skipped"];
+    assert_eq!(skipped["excluded directory (--exclude)"], 2, "{r}");
+    assert_eq!(skipped["excluded path (--exclude)"], 1, "{r}");
+    // A path named on the command line is scanned even when a glob matches it.
+    let r = d.run(&["--format", "jsonl", "web/app.min.js", "--exclude", "*.min.js"]);
+    r.expect_code(1);
+    assert_eq!(r.findings().len(), 1, "{r}");
+}
+
+#[test]
 fn config_inside_a_target_does_not_switch_scanning_off() {
     let d = Dir::new();
     d.write("target/.leakscan.toml", "[allowlist]\npaths = [\"**\"]\n");
