@@ -259,6 +259,8 @@ struct CommonArgs {
     /// Apply no config file.
     #[arg(long, conflicts_with = "config")]
     no_config: bool,
+    #[command(flatten)]
+    select: RuleSelect,
     /// Only findings and errors: no summary, no progress.
     #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
@@ -300,6 +302,46 @@ struct CommonArgs {
     require_encrypted: bool,
     #[command(flatten)]
     known: KnownArgs,
+}
+
+/// Which of the rules in effect run.
+#[derive(Debug, Args)]
+struct RuleSelect {
+    /// Run only these rules: ids or globs (`aws-*`), comma-separated or repeated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    enable_rule: Vec<String>,
+    /// Do not run these rules: ids or globs, comma-separated or repeated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    disable_rule: Vec<String>,
+}
+
+impl RuleSelect {
+    /// `rules` narrowed to the enabled ones minus the disabled ones. A pattern that names no
+    /// rule in effect is an error (a typo must not silently leave a rule off, or all on).
+    fn apply(&self, mut rules: Vec<Rule>) -> Result<Vec<Rule>> {
+        let set = |flag: &str, patterns: &[String]| -> Result<globset::GlobSet> {
+            let mut set = globset::GlobSetBuilder::new();
+            for pattern in patterns {
+                let glob = globset::Glob::new(pattern).map_err(|e| anyhow!("--{flag} {pattern:?}: {e}"))?;
+                let one = glob.compile_matcher();
+                if !rules.iter().any(|r| one.is_match(&r.info.id)) {
+                    return Err(anyhow!(
+                        "--{flag} {pattern:?}: no rule in effect has this id (see `leakscan rules list`)"
+                    ));
+                }
+                set.add(glob);
+            }
+            set.build().map_err(|e| anyhow!("--{flag}: {e}"))
+        };
+        let (enabled, disabled) = (set("enable-rule", &self.enable_rule)?, set("disable-rule", &self.disable_rule)?);
+        rules.retain(|r| {
+            (self.enable_rule.is_empty() || enabled.is_match(&r.info.id)) && !disabled.is_match(&r.info.id)
+        });
+        if rules.is_empty() && !(self.enable_rule.is_empty() && self.disable_rule.is_empty()) {
+            return Err(anyhow!("--enable-rule / --disable-rule left no rule to run"));
+        }
+        Ok(rules)
+    }
 }
 
 /// Exact values to look for, with their encodings (rule `known-secret`).
@@ -567,7 +609,7 @@ fn run(
         Purpose::Crashtest { canaries, .. } => crate::crashtest::known_values(canaries),
         _ => Vec::new(),
     };
-    let matcher = Matcher::new(load_rules(config.as_deref())?)?
+    let matcher = Matcher::new(args.select.apply(load_rules(config.as_deref())?)?)?
         .with_known(known(&args.known, canaries)?)
         .with_path_rules(config.as_ref().map(|c| c.path_rules.clone()).unwrap_or_default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);

@@ -114,6 +114,29 @@ fn exclude_skips_matching_walked_paths_and_counts_them() {
 }
 
 #[test]
+fn enable_and_disable_rule_choose_the_rules_that_run() {
+    let d = Dir::new();
+    d.write("app.env", format!("GITHUB_TOKEN={}\nAWS_ACCESS_KEY_ID={}\n", github_token(310), aws_key_id(310)));
+    let rules = |args: &[&str]| {
+        let r = d.run(&[&["--format", "jsonl", "app.env"], args].concat());
+        let mut ids: Vec<String> = r.findings().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        (r, ids)
+    };
+    let (r, all) = rules(&[]);
+    assert_eq!(all.len(), 2, "{r}");
+    let (r, only_aws) = rules(&["--enable-rule", "aws-*"]);
+    assert!(only_aws.len() == 1 && only_aws[0].starts_with("aws-"), "{r}");
+    // (with the AWS rule off, the generic assignment rule would report the key at low confidence)
+    let (r, no_aws) = rules(&["--disable-rule", "aws-access-key-id,generic-*"]);
+    assert!(no_aws.len() == 1 && no_aws[0].starts_with("github-"), "{r}");
+    // A pattern naming no rule is a usage error, not a scan with a rule silently on or off.
+    let r = d.run(&["app.env", "--disable-rule", "aws-acess-key-id"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("aws-acess-key-id") && r.stderr().contains("rules list"), "{r}");
+}
+
+#[test]
 fn config_inside_a_target_does_not_switch_scanning_off() {
     let d = Dir::new();
     d.write("target/.leakscan.toml", "[allowlist]\npaths = [\"**\"]\n");
