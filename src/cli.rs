@@ -261,6 +261,10 @@ struct CommonArgs {
     no_config: bool,
     #[command(flatten)]
     select: RuleSelect,
+    /// Stop after DURATION (`90s`, `5m`, `1h`; a bare number is seconds): what was found is
+    /// reported, and the summary and exit code say the scan is incomplete.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
     /// Only findings and errors: no summary, no progress.
     #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
@@ -387,6 +391,24 @@ struct RedactArgs {
     decode_depth: usize,
     #[command(flatten)]
     known: KnownArgs,
+}
+
+/// A duration: `500ms`, `90s`, `5m`, `1h`, or a bare number of seconds (decimals allowed).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (number, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(at) => t.split_at(at),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("{s:?}: not a duration (90s, 5m, 1h)"))?;
+    std::time::Duration::try_from_secs_f64(value * scale).map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// Parses `123`, `10K`, `50M`, `2G` (powers of 1024).
@@ -650,6 +672,7 @@ fn run(
         suppressor,
         archive,
         decode: crate::decode::Limits { depth: args.decode_depth, ..Default::default() },
+        timeout: args.timeout,
     };
     let summary = engine::run(plan)?;
     if messages::is_enabled(Verbosity::Normal) {

@@ -115,6 +115,8 @@ pub struct Plan {
     pub archive: source::archive::Limits,
     /// Decoding depth and budgets (base64, hex, percent, escapes inside chunks).
     pub decode: crate::decode::Limits,
+    /// Stop the scan (as a signal does, reported as incomplete) after this long.
+    pub timeout: Option<Duration>,
 }
 
 /// Runs the scan and returns its summary (already given to the reporter).
@@ -137,6 +139,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
         suppressor,
         archive,
         decode,
+        timeout,
     } = plan;
     let tally = Arc::new(Tally::default());
     let marker_suppressed = Arc::new(AtomicU64::new(0));
@@ -214,6 +217,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
 
     let mut progress_line = Progress::new(progress, start);
     let mut deadline = None;
+    let mut timed_out = false;
     let mut out = Delivery { summary: &mut summary, reporter: &mut reporter, broken_pipe: false, error: None };
     // Batches of numbered chunks that came before an earlier one; the next number to report.
     let mut held: BTreeMap<u64, Vec<Finding>> = BTreeMap::new();
@@ -231,8 +235,13 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        // After a signal, give in-flight chunks a moment to report, then stop waiting.
-        if signalled.load(Ordering::SeqCst) {
+        if timeout.is_some_and(|t| start.elapsed() >= t) && !timed_out {
+            timed_out = true;
+            stop.store(true, Ordering::SeqCst);
+        }
+        // After a signal or the timeout, give in-flight chunks a moment to report, then stop
+        // waiting.
+        if signalled.load(Ordering::SeqCst) || timed_out {
             let until = *deadline.get_or_insert_with(|| Instant::now() + Duration::from_millis(500));
             if Instant::now() >= until {
                 break;
@@ -249,6 +258,12 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
 
     if signalled.load(Ordering::SeqCst) && !following {
         messages::incomplete("interrupted", "stopped by a signal before the end");
+    } else if timed_out && !following {
+        let t = timeout.unwrap_or_default();
+        messages::incomplete(
+            "timed out",
+            &format!("stopped by --timeout after {:.1} s before the end", t.as_secs_f64()),
+        );
     }
     summary.files_scanned = tally.files.load(Ordering::Relaxed);
     summary.bytes_scanned = tally.bytes.load(Ordering::Relaxed);

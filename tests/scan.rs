@@ -190,6 +190,26 @@ fn stdin_pipe_and_dash() {
 
 #[cfg(unix)]
 #[test]
+fn timeout_stops_a_scan_blocked_on_an_input_and_reports_it_incomplete() {
+    let d = Dir::new();
+    d.write("leak.txt", format!("{}\n", github_token(11)));
+    // A FIFO named on the command line is read (blocking): with no writer it never ends.
+    let fifo = d.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let started = Instant::now();
+    let r = d.run(&["--format", "jsonl", "--timeout", "1s", "leak.txt", "pipe"]);
+    assert!(started.elapsed() < Duration::from_secs(15), "{r}");
+    r.expect_code(1);
+    assert_eq!(r.findings().len(), 1, "what was found before the timeout is reported: {r}");
+    let s = r.summary();
+    assert_eq!((s["complete"].as_bool(), s["incomplete_reasons"]["timed out"].as_u64()), (Some(false), Some(1)), "{r}");
+    // Without a finding the exit code says incomplete; a bad duration is a usage error.
+    d.run(&["--timeout", "500ms", "pipe"]).expect_code(3);
+    d.run(&["--timeout", "5x", "leak.txt"]).expect_code(2);
+}
+
+#[cfg(unix)]
+#[test]
 fn fifo_socket_and_symlink_loop_do_not_hang() {
     let d = Dir::new();
     d.write("tree/a.txt", format!("{}\n", github_token(9)));
