@@ -665,6 +665,14 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         b"notset",
         b"not_set",
         b"pass",
+        b"passed",
+        b"fail",
+        b"failed",
+        // Configure and autoconf values (`d_grpasswd='define'`, `i_pwd='undef'` in Perl's Config).
+        b"define",
+        b"undef",
+        b"enabled",
+        b"disabled",
         b"guest",
         b"root",
         b"postgres",
@@ -1139,6 +1147,8 @@ binary = false
             "{\\\"username\\\":\\\"david\\\"}",
             "busybox@",
             "IEUser@",
+            "define",
+            "FAIL",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
