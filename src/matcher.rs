@@ -673,6 +673,15 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         b"undef",
         b"enabled",
         b"disabled",
+        // Hash and key-derivation names (`password_encryption = scram-sha-256` in postgresql.conf).
+        b"scram-sha-256",
+        b"md5",
+        b"sha256",
+        b"sha512",
+        b"bcrypt",
+        b"argon2",
+        b"argon2id",
+        b"pbkdf2",
         b"guest",
         b"root",
         b"postgres",
@@ -682,13 +691,16 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         return true;
     }
     // Code and markup rather than a value: `$var`, `#{interp}`, `#selector`, `/path`, `./x`,
-    // `&lt;…&gt;`, a URL, a UI label ending in `:`, a dotted reference such as `env.DB_PASSWORD`.
+    // `&lt;…&gt;`, a URL, a UI label ending in `:`, a dotted reference such as
+    // `env.DB_PASSWORD`, an AWS ARN or a Google Cloud resource name
+    // (`projects/p/secrets/s/versions/2`: where a secret is kept, not the secret).
     const CODE: &[&[u8]] = &[b"#{", b"&lt;", b"://", b"()"];
     let anchor = value[0] == b'#' && value[1..].iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'));
     if anchor
         || matches!(value[0], b'$' | b'/' | b'{' | b'[' | b'.' | b'%' | b'@' | b'+' | b'\'' | b'"')
         || matches!(value[value.len() - 1], b':' | b'(' | b'+' | b'\'' | b'"')
         || value.starts_with(b"arn:")
+        || value.starts_with(b"projects/")
         || (value.contains(&b'/') && lower_contains_password(value))
         || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
     {
@@ -1149,6 +1161,8 @@ binary = false
             "IEUser@",
             "define",
             "FAIL",
+            "scram-sha-256",
+            "projects/my-project/secrets/db-password/versions/2",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
