@@ -702,6 +702,7 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         || value.starts_with(b"arn:")
         || value.starts_with(b"projects/")
         || (value.contains(&b'/') && lower_contains_password(value))
+        || is_description(&lower)
         || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
     {
         return true;
@@ -738,6 +739,14 @@ fn is_constant_name(value: &[u8], lower: &[u8]) -> bool {
 fn is_secret_name(lower: &[u8]) -> bool {
     lower.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
         && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
+}
+
+/// Words naming a secret inside a value of several words: a description or a UI string
+/// (`'Password used to generate key'`, `"Private key password 1"`, `'top secret'`), not the
+/// secret itself.
+fn is_description(lower: &[u8]) -> bool {
+    lower.contains(&b' ')
+        && [&b"passw"[..], b"secret", b"passphrase"].iter().any(|w| memchr::memmem::find(lower, w).is_some())
 }
 
 fn lower_contains_password(value: &[u8]) -> bool {
@@ -881,6 +890,10 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     // with an entropy of 3.8), never a generated secret (16 random characters come out sorted
     // once in 16! tries).
     if secret.len() >= 16 && (secret.is_sorted() || secret.iter().rev().is_sorted()) {
+        return true;
+    }
+    // A run of consecutive characters (`abcdefg`, `uvwxyz`) stands for a value in examples.
+    if secret.len() >= 5 && secret.windows(2).all(|w| w[1] == w[0].wrapping_add(1)) {
         return true;
     }
     const WORDS: &[&[u8]] = &[
@@ -1163,6 +1176,8 @@ binary = false
             "FAIL",
             "scram-sha-256",
             "projects/my-project/secrets/db-password/versions/2",
+            "Password used to generate key",
+            "top secret",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
@@ -1219,6 +1234,7 @@ binary = false
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABBBCCDDEEEEEFFFFFFFFFFFGGGGGGGGHHHHIIIIIIIIJJJKKKKLLMNNOOOOOPPPQRSTTTUUVVVVWWWWWWXXYYZZZ",
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
             "zyxwvutsrqponmlkjihgfedcba",
+            "abcdefg",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
