@@ -828,7 +828,7 @@ pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
 
 /// For generic assignments: the `token=` of an image URL (`…/graph/badge.svg?token=…`), a
 /// read-only status-badge token that the README it sits in publishes on purpose (Codecov's
-/// graphing token, Travis CI's status image token).
+/// graphing token, Travis CI's status image token, CircleCI's `circle-token`).
 pub fn is_badge_token(data: &[u8], value_start: usize) -> bool {
     // The URL up to the `=` before the value: from the last space, quote or bracket.
     let lo = value_start.saturating_sub(256);
@@ -836,7 +836,9 @@ pub fn is_badge_token(data: &[u8], value_start: usize) -> bool {
     let from = before.iter().rposition(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'(' | b'<' | b'['));
     let url = before[from.map_or(0, |p| p + 1)..].to_ascii_lowercase();
     let image = [&b".svg?"[..], b".png?"].iter().any(|ext| memchr::memmem::find(&url, ext).is_some());
-    image && (url.ends_with(b"?token") || url.ends_with(b"&token"))
+    // The parameter: `token`, or one ending in it (CircleCI's `circle-token`).
+    let param = url.rsplit(|&b| b == b'?' || b == b'&').next().unwrap_or_default();
+    image && url.len() > param.len() && param.ends_with(b"token")
 }
 
 /// For generic assignments: the name is one whose credential has a fixed, documented shape and
@@ -890,6 +892,13 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     // with an entropy of 3.8), never a generated secret (16 random characters come out sorted
     // once in 16! tries).
     if secret.len() >= 16 && (secret.is_sorted() || secret.iter().rev().is_sorted()) {
+        return true;
+    }
+    // Lowercase words joined by dashes (`md-test-udacity-dsnd-prob`, a package name): an
+    // identifier; a token's random part has digits or capitals (a UUID has digits).
+    if secret.split(|&b| b == b'-').filter(|w| !w.is_empty()).count() >= 4
+        && secret.iter().all(|&b| b.is_ascii_lowercase() || b == b'-')
+    {
         return true;
     }
     // A run of consecutive characters (`abcdefg`, `uvwxyz`) stands for a value in examples.
@@ -1214,6 +1223,11 @@ binary = false
         let badge = |line: &str, value: &str| is_badge_token(line.as_bytes(), line.find(value).expect("value"));
         assert!(badge("[![cov](https://codecov.io/gh/a/b/graph/badge.svg?token=Q7xK2mW9pZ)](x)", "Q7xK2mW9pZ"));
         assert!(badge("<img src=\"https://ci.example/a.png?branch=main&token=Q7xK2mW9pZ\">", "Q7xK2mW9pZ"));
+        assert!(badge(
+            "[![CircleCI](https://circleci.com/gh/o/r.svg?style=svg&circle-token=Q7xK2mW9pZ)](x)",
+            "Q7xK2mW9pZ"
+        ));
+        assert!(!badge("https://ci.example/a.png?tokens=Q7xK2mW9pZ", "Q7xK2mW9pZ"));
         assert!(!badge("curl https://api.example/v1/data?token=Q7xK2mW9pZ", "Q7xK2mW9pZ")); // leakscan:allow (synthetic)
         assert!(!badge("token=Q7xK2mW9pZ", "Q7xK2mW9pZ")); // leakscan:allow (synthetic)
     }
@@ -1235,6 +1249,7 @@ binary = false
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
             "zyxwvutsrqponmlkjihgfedcba",
             "abcdefg",
+            "md-test-udacity-dsnd-prob",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
