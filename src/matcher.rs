@@ -701,6 +701,9 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         || matches!(value[value.len() - 1], b':' | b'(' | b'+' | b'\'' | b'"')
         || value.starts_with(b"arn:")
         || value.starts_with(b"projects/")
+        || value.starts_with(b"this.")
+        || value.starts_with(b"self.")
+        || is_expression(value)
         || (value.contains(&b'/') && lower_contains_password(value))
         || is_description(&lower)
         || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
@@ -739,6 +742,14 @@ fn is_constant_name(value: &[u8], lower: &[u8]) -> bool {
 fn is_secret_name(lower: &[u8]) -> bool {
     lower.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
         && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
+}
+
+/// An expression in (minified) code: `a||b`, `x&&y`, `c==1?d:e` (`==` only before the end,
+/// where base64 pads).
+fn is_expression(value: &[u8]) -> bool {
+    let inner = &value[..value.len().saturating_sub(2)];
+    [&b"||"[..], b"&&"].iter().any(|op| memchr::memmem::find(value, op).is_some())
+        || memchr::memmem::find(inner, b"==").is_some()
 }
 
 /// Words naming a secret inside a value of several words: a description or a UI string
@@ -813,7 +824,7 @@ fn is_no_value_here(data: &[u8], matched_start: usize, secret: Range<usize>) -> 
 pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
     let value = &data[secret.clone()];
     let quoted = secret.start > 0 && matches!(data[secret.start - 1], b'"' | b'\'' | b'`');
-    if quoted || !value.iter().any(|b| matches!(b, b'_' | b'.')) {
+    if quoted || !(value.iter().any(|b| matches!(b, b'_' | b'.')) || is_type_name(value)) {
         return false;
     }
     let one_case = |word: &[u8]| !(word.iter().any(u8::is_ascii_uppercase) && word.iter().any(u8::is_ascii_lowercase));
@@ -823,7 +834,29 @@ pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
         && value.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2;
     let next = data[secret.end..].iter().take(16).find(|b| !matches!(b, b' ' | b'\t'));
     // (Not `;`: connection strings end their `Password=…` with one.)
-    words && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':'))
+    (words || is_type_name(value)) && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':' | b'('))
+}
+
+/// A type name: capitalised words of three or more letters, maybe ending in a width
+/// (`AtomicU32`, `HashMap`, `NonZeroU64`, `Int64`).
+fn is_type_name(value: &[u8]) -> bool {
+    let digits = value.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if !matches!(&value[value.len() - digits..], b"" | b"8" | b"16" | b"32" | b"64" | b"128") {
+        return false;
+    }
+    let mut words = &value[..value.len() - digits];
+    if digits > 0 && words.last().is_some_and(u8::is_ascii_uppercase) {
+        words = &words[..words.len() - 1];
+    }
+    let mut rest = words;
+    while let Some((first, tail)) = rest.split_first() {
+        let lower = tail.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        if !first.is_ascii_uppercase() || lower < 2 {
+            return false;
+        }
+        rest = &tail[lower..];
+    }
+    !words.is_empty()
 }
 
 /// For generic assignments: the `token=` of an image URL (`…/graph/badge.svg?token=…`), a
@@ -1187,10 +1220,20 @@ binary = false
             "projects/my-project/secrets/db-password/versions/2",
             "Password used to generate key",
             "top secret",
+            "=1||c==1?f.token=f.token",
+            "this.$rowTokens.length-1",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
-        for v in ["hunter22", "Secret123", "#gets0m3", "hvs.CAESIJx9q2", "open-sesame", "sk.eyJ1IjoiYSJ9.x1"] {
+        for v in [
+            "hunter22",
+            "Secret123",
+            "#gets0m3",
+            "hvs.CAESIJx9q2",
+            "open-sesame",
+            "sk.eyJ1IjoiYSJ9.x1",
+            "aGk6dGhlcmU==",
+        ] {
             assert!(!is_identifier_value(v.as_bytes()), "{v}");
         }
         assert!(names_no_secret(b"\"NextToken\": \""));
@@ -1213,7 +1256,10 @@ binary = false
         assert!(code("pub const DEVCONF_STABLE_SECRET: _bindgen_ty_3 = _bindgen_ty_3::X;", "_bindgen_ty_3"));
         assert!(code("    pub Token: D3DKMT_PRESENTHISTORYTOKEN_0,", "D3DKMT_PRESENTHISTORYTOKEN_0"));
         assert!(code("    dot2_token: node.dot2_token,", "node.dot2_token"));
-        // A literal, a value ending its line, a random token with `_`, a connection string.
+        assert!(code("    pub(super) token_stream: AtomicU32,", "AtomicU32"));
+        assert!(code("HandleCounters { token_stream: AtomicU32::new(1) }", "AtomicU32"));
+        assert!(!code("login(user, password=Summer2024)", "Summer2024")); // leakscan:allow (synthetic)
+                                                                          // A literal, a value ending its line, a random token with `_`, a connection string.
         assert!(!code("SECRET: \"ERROR_CODE_1\",", "ERROR_CODE_1")); // leakscan:allow (synthetic)
         assert!(!code("password: db_pass_2\n", "db_pass_2")); // leakscan:allow (synthetic)
         assert!(!code("token: k3J_9dLx2Qw_Zr8, next", "k3J_9dLx2Qw_Zr8")); // leakscan:allow (synthetic)
