@@ -285,7 +285,19 @@ impl Matcher {
         mask_others(&mut before, before_from..start, spans);
         let mut after = trim_cr(&data[end..after_to]).to_vec();
         let after_range = end..end + after.len();
-        mask_others(&mut after, after_range, spans);
+        mask_others(&mut after, after_range.clone(), spans);
+        if chunk.content == Content::Binary {
+            // Rules without a distinctive prefix do not run on binary content, so a
+            // `DATABASE_PASSWORD=…` next to this secret (an environment block in a core) is no
+            // finding: the text rules run over the excerpt so that its values are masked too.
+            let near: Vec<Range<usize>> = self
+                .scan_text(&data[before_from..after_range.end], Content::Text)
+                .iter()
+                .map(|f| before_from + f.offset as usize..before_from + f.offset as usize + f.secret.len())
+                .collect();
+            mask_others(&mut before, before_from..start, &near);
+            mask_others(&mut after, after_range, &near);
+        }
         let visible = keywords
             .iter()
             .filter(|k| secret.len() >= k.len() && secret[..k.len()].eq_ignore_ascii_case(k))

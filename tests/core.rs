@@ -177,6 +177,25 @@ fn truncated_copy_keeps_the_intact_part(d: &Dir, core: &[u8], offsets: &[(u64, u
 }
 
 #[test]
+fn a_value_next_to_a_secret_in_memory_is_masked_in_its_context() {
+    // An environment block as a process keeps it: NUL-separated NAME=value strings. Rules
+    // without a distinctive prefix do not run on binary content, so the password is no finding
+    // of its own; it must still not show in the context of the AWS key id next to it.
+    let d = Dir::new();
+    let (key, password) = (aws_key_id(1610), "gH5WFi8ne4XJXjGZ98Dx"); // leakscan:allow (synthetic)
+    let mut data = vec![0x91u8, 0xfe, 0, 0];
+    data.extend(format!("SHLVL=1\0DATABASE_PASSWORD={password}\0AWS_ACCESS_KEY_ID={key}\0HOME=/root\0").bytes());
+    data.extend([0u8, 0x17, 0x88, 0]);
+    d.write("memory.bin", &data);
+    for format in ["text", "jsonl"] {
+        let r = d.run(&["memory.bin", "--format", format]);
+        r.expect_code(1);
+        assert!(r.stdout().contains("DATABASE_PASSWORD="), "the context is shown: {r}");
+        assert!(!r.stdout().contains(password) && !r.stdout().contains(&key), "{format}: {r}");
+    }
+}
+
+#[test]
 fn non_elf_file_named_core_is_plain_bytes() {
     let d = Dir::new();
     d.write("core", format!("\x7fELF? no: crash log\ntoken={}\n", github_token(1705)));
