@@ -694,6 +694,8 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         b"argon2",
         b"argon2id",
         b"pbkdf2",
+        // typeshed's stand-in type in stubs (`password: Incomplete`).
+        b"incomplete",
         b"guest",
         b"root",
         b"postgres",
@@ -716,6 +718,7 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         || value.starts_with(b"this.")
         || value.starts_with(b"self.")
         || is_expression(value)
+        || is_timestamp(value)
         || (value.contains(&b'/') && lower_contains_password(value))
         || is_description(&lower)
         || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
@@ -754,6 +757,12 @@ fn is_constant_name(value: &[u8], lower: &[u8]) -> bool {
 fn is_secret_name(lower: &[u8]) -> bool {
     lower.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-'))
         && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
+}
+
+/// A date or timestamp (`2016-09-08T21:47:36Z`, as in `\"PasswordLastUsed\": \"…\"`).
+fn is_timestamp(value: &[u8]) -> bool {
+    let digits = |r: std::ops::Range<usize>| value.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    digits(0..4) && value.get(4) == Some(&b'-') && digits(5..7) && value.get(7) == Some(&b'-') && digits(8..10)
 }
 
 /// An expression in (minified) code: `a||b`, `x&&y`, `c==1?d:e` (`==` only before the end,
@@ -846,7 +855,7 @@ pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
         && value.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2;
     let next = data[secret.end..].iter().take(16).find(|b| !matches!(b, b' ' | b'\t'));
     // (Not `;`: connection strings end their `Password=…` with one.)
-    (words || is_type_name(value)) && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':' | b'('))
+    (words || is_type_name(value)) && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':' | b'(' | b'|'))
 }
 
 /// A type name: capitalised words of three or more letters, maybe ending in a width
@@ -1234,6 +1243,8 @@ binary = false
             "top secret",
             "=1||c==1?f.token=f.token",
             "this.$rowTokens.length-1",
+            "2016-09-08T21:47:36Z",
+            "Incomplete",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
@@ -1270,6 +1281,7 @@ binary = false
         assert!(code("    dot2_token: node.dot2_token,", "node.dot2_token"));
         assert!(code("    pub(super) token_stream: AtomicU32,", "AtomicU32"));
         assert!(code("HandleCounters { token_stream: AtomicU32::new(1) }", "AtomicU32"));
+        assert!(code("    token: TokenKind | None = None,", "TokenKind"));
         assert!(!code("login(user, password=Summer2024)", "Summer2024")); // leakscan:allow (synthetic)
                                                                           // A literal, a value ending its line, a random token with `_`, a connection string.
         assert!(!code("SECRET: \"ERROR_CODE_1\",", "ERROR_CODE_1")); // leakscan:allow (synthetic)
