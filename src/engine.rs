@@ -7,7 +7,8 @@
 //! sends only larger inputs' chunks to the workers: most files of a tree cost no thread wake-up.
 //! Memory is bounded by channel capacity × chunk size, plus a chunk per walker thread, whatever
 //! the input. Findings are reported as they arrive; SIGINT/SIGTERM stop the producer, drain
-//! the workers and still print the summary (a second signal exits at once with 130). Threads
+//! the workers and still print the summary (a second signal exits at once with 130); so does
+//! `--timeout` (`Plan::timeout`), reported as incomplete like a signal. Threads
 //! are detached so a source blocked in a read (a quiet pipe) cannot keep the process alive.
 //! Depends on `source`, `matcher`, `layers`, `report`, `chunk`, `finding`, `summary`, `messages`.
 
