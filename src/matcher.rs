@@ -834,6 +834,15 @@ fn is_no_value_here(data: &[u8], matched_start: usize, secret: Range<usize>) -> 
         || is_off_format(key, value)
         || is_code_identifier(data, secret.clone())
         || is_badge_token(data, secret.start)
+        || is_member_assignment(data, key, secret.start)
+}
+
+/// For generic assignments: an unquoted value assigned to a member in code
+/// (`_this.tokenize = line_js_1.tokenize;`, `self.token = tok_2`) is an expression; a secret
+/// assigned there is a quoted literal.
+fn is_member_assignment(data: &[u8], key: &[u8], value_start: usize) -> bool {
+    let quoted = value_start > 0 && matches!(data[value_start - 1], b'"' | b'\'' | b'`');
+    !quoted && [&b"this."[..], b"self."].iter().any(|m| memchr::memmem::find(key, m).is_some())
 }
 
 /// For generic assignments: a bare identifier in code, not a value — the type after the colon
@@ -1289,6 +1298,14 @@ binary = false
         assert!(!code("token: k3J_9dLx2Qw_Zr8, next", "k3J_9dLx2Qw_Zr8")); // leakscan:allow (synthetic)
         assert!(!code("Password =special_user_1;Initial Catalog=X", "special_user_1")); // leakscan:allow (synthetic)
         assert!(!code("secret: hvs.CAESIJx9q2Lm, ttl", "hvs.CAESIJx9q2Lm")); // leakscan:allow (synthetic)
+
+        let member = |line: &str, value: &str| {
+            let at = line.find(value).expect("value");
+            is_member_assignment(line.as_bytes(), &line.as_bytes()[..at], at)
+        };
+        assert!(member("        _this.tokenize = line_js_1.tokenize;", "line_js_1.tokenize"));
+        assert!(!member("this.token = \"k3J9dLx2Qw7Zr8\";", "k3J9dLx2Qw7Zr8")); // leakscan:allow (synthetic)
+        assert!(!member("token = k3J9dLx2Qw7Zr8", "k3J9dLx2Qw7Zr8")); // leakscan:allow (synthetic)
 
         let badge = |line: &str, value: &str| is_badge_token(line.as_bytes(), line.find(value).expect("value"));
         assert!(badge("[![cov](https://codecov.io/gh/a/b/graph/badge.svg?token=Q7xK2mW9pZ)](x)", "Q7xK2mW9pZ"));
