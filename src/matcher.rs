@@ -715,11 +715,10 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         || matches!(value[value.len() - 1], b':' | b'(' | b'+' | b'\'' | b'"')
         || value.starts_with(b"arn:")
         || value.starts_with(b"projects/")
-        || value.starts_with(b"this.")
-        || value.starts_with(b"self.")
+        || MEMBERS.iter().any(|m| value.starts_with(m))
         || is_expression(value)
         || is_timestamp(value)
-        || (value.contains(&b'/') && lower_contains_password(value))
+        || (value.contains(&b'/') && memchr::memmem::find(&lower, b"passw").is_some())
         || is_description(&lower)
         || CODE.iter().any(|c| memchr::memmem::find(value, c).is_some())
     {
@@ -759,7 +758,7 @@ fn is_secret_name(lower: &[u8]) -> bool {
         && [&b"secret"[..], b"token"].iter().any(|w| lower.len() > w.len() && memchr::memmem::find(lower, w).is_some())
 }
 
-/// A date or timestamp (`2016-09-08T21:47:36Z`, as in `\"PasswordLastUsed\": \"…\"`).
+/// A date or timestamp (`2016-09-08T21:47:36Z`, as in `"PasswordLastUsed": "…"`).
 fn is_timestamp(value: &[u8]) -> bool {
     let digits = |r: std::ops::Range<usize>| value.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     digits(0..4) && value.get(4) == Some(&b'-') && digits(5..7) && value.get(7) == Some(&b'-') && digits(8..10)
@@ -779,11 +778,6 @@ fn is_expression(value: &[u8]) -> bool {
 fn is_description(lower: &[u8]) -> bool {
     lower.contains(&b' ')
         && [&b"passw"[..], b"secret", b"passphrase"].iter().any(|w| memchr::memmem::find(lower, w).is_some())
-}
-
-fn lower_contains_password(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
-    memchr::memmem::find(&lower, b"passw").is_some()
 }
 
 /// For generic assignments: the name assigned to (the match before the value) is a known
@@ -841,8 +835,15 @@ fn is_no_value_here(data: &[u8], matched_start: usize, secret: Range<usize>) -> 
 /// (`_this.tokenize = line_js_1.tokenize;`, `self.token = tok_2`) is an expression; a secret
 /// assigned there is a quoted literal.
 fn is_member_assignment(data: &[u8], key: &[u8], value_start: usize) -> bool {
-    let quoted = value_start > 0 && matches!(data[value_start - 1], b'"' | b'\'' | b'`');
-    !quoted && [&b"this."[..], b"self."].iter().any(|m| memchr::memmem::find(key, m).is_some())
+    !is_quoted(data, value_start) && MEMBERS.iter().any(|m| memchr::memmem::find(key, m).is_some())
+}
+
+/// Member access in code (`this.x`, `self.x`): as a value or a name assigned to, code.
+const MEMBERS: &[&[u8]] = &[b"this.", b"self."];
+
+/// Whether the value starting at `data[value_start]` opens with a quote.
+fn is_quoted(data: &[u8], value_start: usize) -> bool {
+    value_start > 0 && matches!(data[value_start - 1], b'"' | b'\'' | b'`')
 }
 
 /// For generic assignments: a bare identifier in code, not a value — the type after the colon
@@ -853,8 +854,8 @@ fn is_member_assignment(data: &[u8], key: &[u8], value_start: usize) -> bool {
 /// ending its line (`password: db_pass_2` in YAML) stays.
 pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
     let value = &data[secret.clone()];
-    let quoted = secret.start > 0 && matches!(data[secret.start - 1], b'"' | b'\'' | b'`');
-    if quoted || !(value.iter().any(|b| matches!(b, b'_' | b'.')) || is_type_name(value)) {
+    let type_name = is_type_name(value);
+    if is_quoted(data, secret.start) || !(type_name || value.iter().any(|b| matches!(b, b'_' | b'.'))) {
         return false;
     }
     let one_case = |word: &[u8]| !(word.iter().any(u8::is_ascii_uppercase) && word.iter().any(u8::is_ascii_lowercase));
@@ -864,7 +865,7 @@ pub fn is_code_identifier(data: &[u8], secret: Range<usize>) -> bool {
         && value.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2;
     let next = data[secret.end..].iter().take(16).find(|b| !matches!(b, b' ' | b'\t'));
     // (Not `;`: connection strings end their `Password=…` with one.)
-    (words || is_type_name(value)) && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':' | b'(' | b'|'))
+    (words || type_name) && matches!(next, Some(b'=' | b',' | b')' | b'{' | b'>' | b':' | b'(' | b'|'))
 }
 
 /// A type name: capitalised words of three or more letters, maybe ending in a width
@@ -1291,8 +1292,9 @@ binary = false
         assert!(code("    pub(super) token_stream: AtomicU32,", "AtomicU32"));
         assert!(code("HandleCounters { token_stream: AtomicU32::new(1) }", "AtomicU32"));
         assert!(code("    token: TokenKind | None = None,", "TokenKind"));
+        // A literal, a value ending its line, a random token with `_`, a connection string, a
+        // capitalised password that is no type name.
         assert!(!code("login(user, password=Summer2024)", "Summer2024")); // leakscan:allow (synthetic)
-                                                                          // A literal, a value ending its line, a random token with `_`, a connection string.
         assert!(!code("SECRET: \"ERROR_CODE_1\",", "ERROR_CODE_1")); // leakscan:allow (synthetic)
         assert!(!code("password: db_pass_2\n", "db_pass_2")); // leakscan:allow (synthetic)
         assert!(!code("token: k3J_9dLx2Qw_Zr8, next", "k3J_9dLx2Qw_Zr8")); // leakscan:allow (synthetic)
