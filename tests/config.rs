@@ -142,3 +142,20 @@ fn config_check_validates_and_names_file_line_and_key() {
     r.expect_code(2);
     assert!(r.stderr().contains("no-such-rule"), "{r}");
 }
+
+#[test]
+fn a_broken_rule_in_the_config_stops_the_scan_before_it_starts() {
+    // The built-in pack's regexes are parsed when first needed; a user's are parsed at load,
+    // so a mistake in one is a usage error naming the rule, not a warning mid-scan.
+    let d = Dir::new();
+    project(&d);
+    d.write(
+        ".leakscan.toml",
+        "[[rules]]\nid = \"mine\"\nregex = '''tok_([a-z]{8})'''\nsecret_group = 2\nkeywords = [\"tok_\"]\n",
+    );
+    d.write("a.txt", format!("T={}\n", github_token(93)));
+    let r = d.run(&["."]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("rule mine") && r.stderr().contains("secret_group 2"), "{r}");
+    assert!(r.stdout().is_empty(), "nothing scanned: {r}");
+}
