@@ -236,7 +236,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        if timeout.is_some_and(|t| start.elapsed() >= t) && !timed_out {
+        if !timed_out && timeout.is_some_and(|t| start.elapsed() >= t) {
             timed_out = true;
             stop.store(true, Ordering::SeqCst);
         }

@@ -141,7 +141,8 @@ impl Matcher {
         suppressed
     }
 
-    /// Scans a standalone text (rule examples, tests) as one text chunk from stdin.
+    /// Scans a standalone text (rule examples, tests, the excerpt around a finding in binary
+    /// content) as one chunk from stdin.
     pub fn scan_text(&self, data: &[u8], content: Content) -> Vec<Finding> {
         let chunk = Chunk {
             origin: Arc::new(Origin::Stdin),
