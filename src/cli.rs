@@ -438,7 +438,11 @@ pub fn main() -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            messages::error(&messages::escape(format!("{e:#}").as_bytes()));
+            // A TOML error spans lines (the file's line and a caret under the column): each
+            // line is escaped, the line breaks kept.
+            let text = format!("{e:#}");
+            let lines: Vec<String> = text.lines().map(|l| messages::escape(l.as_bytes())).collect();
+            messages::error(&lines.join("\n"));
             exit::USAGE
         }
     }

@@ -44,7 +44,7 @@ pub fn is_gitleaks(file: &Path, text: &str) -> bool {
     if name.contains("gitleaks") || name.contains("betterleaks") {
         return true;
     }
-    let Ok(Value::Table(top)) = text.parse::<Value>() else { return false };
+    let Ok(top) = text.parse::<toml::Table>() else { return false };
     // (`allowlists` is leakscan's key too; `targetRules` inside it is gitleaks'.)
     let gitleaks_top = ["title", "minversion", "extend"];
     if top.keys().any(|k| gitleaks_top.contains(&k.to_ascii_lowercase().as_str())) {
@@ -62,10 +62,7 @@ pub fn translate(file: &Path, cwd: &Path) -> Result<Translated> {
 fn translate_depth(file: &Path, cwd: &Path, depth: usize) -> Result<Translated> {
     let shown = file.display();
     let text = std::fs::read_to_string(file).map_err(|e| anyhow!("reading gitleaks config {shown}: {e}"))?;
-    let top = match text.parse::<Value>().map_err(|e| anyhow!("gitleaks config {shown}: {e}"))? {
-        Value::Table(t) => lower_keys(t),
-        _ => return Err(anyhow!("gitleaks config {shown}: not a table")),
-    };
+    let top = lower_keys(text.parse::<toml::Table>().map_err(|e| anyhow!("gitleaks config {shown}: {e}"))?);
     let mut out = Translated::default();
     if let Some(Value::Table(extend)) = top.get("extend").cloned() {
         let extend = lower_keys(extend);

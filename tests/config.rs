@@ -159,3 +159,18 @@ fn a_broken_rule_in_the_config_stops_the_scan_before_it_starts() {
     assert!(r.stderr().contains("rule mine") && r.stderr().contains("secret_group 2"), "{r}");
     assert!(r.stdout().is_empty(), "nothing scanned: {r}");
 }
+
+#[test]
+fn a_toml_syntax_error_shows_the_line_and_column_on_lines_of_their_own() {
+    // The parser's message quotes the line under a caret; its line breaks are kept (escaped
+    // as `\n` it was one unreadable line), while a control byte in the file stays escaped.
+    let d = Dir::new();
+    project(&d);
+    d.write(".leakscan.toml", "[[rules]]\nid = \"mine\"\nregex = \x1b[31m\n");
+    let r = d.run(&["."]);
+    r.expect_code(2);
+    let err = r.stderr();
+    assert!(err.contains("line 3"), "{r}");
+    assert!(err.lines().any(|l| l.starts_with("3 | regex = \\x1b[31m")), "{r}");
+    assert!(!err.contains('\x1b') && !err.contains("\\n"), "{r}");
+}
