@@ -100,11 +100,7 @@ const fn classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = classes();
 
-/// `ALNUM | STD | URL` as ranges, for the SIMD masks (`bytemask::in_ranges`); a test holds it
-/// to the table.
-const ALPHABET_RANGES: &[(u8, u8)] =
-    &[(b'A', b'Z'), (b'a', b'z'), (b'0', b'9'), (b'+', b'+'), (b'/', b'/'), (b'-', b'-'), (b'_', b'_')];
-/// `HEXDIGIT` as ranges, likewise.
+/// `HEXDIGIT` as ranges, for the SIMD mask (`bytemask::in_ranges`); a test holds it to the table.
 const HEX_RANGES: &[(u8, u8)] = &[(b'0', b'9'), (b'A', b'F'), (b'a', b'f')];
 
 fn is(b: u8, class: u8) -> bool {
@@ -227,9 +223,31 @@ const SEEN_URL: u8 = 2;
 const SEEN_DASH: u8 = 4;
 const SEEN_OTHER: u8 = 8;
 
-/// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet.
+/// Bit `i` set when `block[i]` (up to 64 bytes) is in the union base64 alphabet
+/// (`ALNUM | STD | URL`; a test holds it to the table). Every byte of every text chunk goes
+/// through here, so the seven ranges are tested in fewer SSE2 operations than
+/// `bytemask::in_ranges` spends on them (4 each): the letters as one range once bit 5 folds
+/// upper case onto lower (only `A-Z` and `a-z` land in `a-z`), and `+` to `9` as one range
+/// less `,` and `.` (callgrind, Python standard library: the decoding pass 237 -> 227 M
+/// instructions, 1% of the scan).
 fn alphabet_mask(block: &[u8]) -> u64 {
-    crate::bytemask::in_ranges(block, ALPHABET_RANGES)
+    use wide::u8x16;
+    let Ok(block) = <&[u8; 64]>::try_from(block) else {
+        return crate::bytemask::of(block, |b| is(b, ALNUM | STD | URL));
+    };
+    let splat = u8x16::splat;
+    let mut mask = 0u64;
+    for (k, sixteen) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::from(<[u8; 16]>::try_from(sixteen).expect("16 bytes"));
+        let l = (v | splat(0x20)) - splat(b'a');
+        let letter = l.min(splat(b'z' - b'a')).cmp_eq(l);
+        let d = v - splat(b'+');
+        let symbol = d.min(splat(b'9' - b'+')).cmp_eq(d);
+        let not_symbol = v.cmp_eq(splat(b',')) | v.cmp_eq(splat(b'.'));
+        let hit = letter | (symbol & !not_symbol) | v.cmp_eq(splat(b'_'));
+        mask |= u64::from(hit.move_mask() as u16) << (16 * k);
+    }
+    mask
 }
 
 /// Splits one run of the union alphabet (holding what `seen` says) into hex and base64

@@ -243,7 +243,14 @@ fn text_test_passes_text_and_fails_random_bytes() {
 fn the_simd_ranges_are_the_classes_of_the_table() {
     let in_ranges = |ranges: &[(u8, u8)], b: u8| ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&b));
     for b in 0..=255u8 {
-        assert_eq!(in_ranges(ALPHABET_RANGES, b), is(b, ALNUM | STD | URL), "byte {b:#x}");
         assert_eq!(in_ranges(HEX_RANGES, b), is(b, HEXDIGIT), "byte {b:#x}");
+        // Every byte at every position of a full block and of a short one.
+        for at in 0..64 {
+            let mut block = [b'!'; 64];
+            block[at] = b;
+            let want = u64::from(is(b, ALNUM | STD | URL)) << at;
+            assert_eq!(alphabet_mask(&block), want, "byte {b:#x} at {at}");
+            assert_eq!(alphabet_mask(&block[..at + 1]), want, "byte {b:#x} at {at} of {}", at + 1);
+        }
     }
 }
