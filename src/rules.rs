@@ -234,6 +234,8 @@ pub struct LazyRegex {
     hir: Hir,
     /// Where the rule was defined and its id, for the one warning if compiling fails.
     name: String,
+    /// Runs only in windows around keyword hits (see `compile_windowed`).
+    windowed: bool,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -242,7 +244,7 @@ impl LazyRegex {
     /// pattern parsed but could not be compiled (an automaton size limit).
     pub fn get(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| match compile_hir(&self.hir) {
+            .get_or_init(|| match if self.windowed { compile_windowed(&self.hir) } else { compile_hir(&self.hir) } {
                 Ok(regex) => Some(regex),
                 Err(e) => {
                     crate::messages::incomplete("rule not compiled", &format!("{}: {e}", self.name));
@@ -301,6 +303,17 @@ fn regex_config() -> regex_automata::meta::Config {
 /// Compiles an already parsed pattern with the rules' settings.
 pub fn compile_hir(hir: &Hir) -> Result<Regex> {
     Regex::builder().configure(regex_config()).build_from_hir(hir).map_err(|e| anyhow!("{e}"))
+}
+
+/// Compiles a rule's regex that runs only in windows around its keywords' hits, without the
+/// literal prefilters the engine would otherwise derive from it: the windows are the
+/// prefilter. Deriving them (a reverse-inner search's literals above all) was half the time
+/// spent compiling the rules a scan wakes: callgrind, two wheels of the Python standard
+/// library, 43 -> 20 M instructions; on a 100 MB log the search itself took 6% fewer
+/// instructions without them. A rule scanning whole chunks (gitleaks' semantics) keeps them:
+/// without, the Python standard library under gitleaks' config took 0.91 s instead of 0.54.
+pub fn compile_windowed(hir: &Hir) -> Result<Regex> {
+    Regex::builder().configure(regex_config().auto_prefilter(false)).build_from_hir(hir).map_err(|e| anyhow!("{e}"))
 }
 
 /// Compiles a pattern the way every rule is compiled: bytes, Unicode off.
@@ -399,11 +412,13 @@ impl Rule {
         let reach = crate::reach::reach(&hir, keywords, max_len);
         let crosses_lines = crate::reach::crosses_lines(&hir);
         let guard = Guard::of(&hir, keywords);
+        let windowed = !keywords.is_empty() && self.keyword_scope != KeywordScope::Chunk;
         Ok(Parsed {
             regex: LazyRegex {
                 // Only windows around keyword hits bound what a relaxed regex matches.
-                hir: if keywords.is_empty() || self.keyword_scope == KeywordScope::Chunk { hir } else { relax(&hir) },
+                hir: if windowed { relax(&hir) } else { hir },
                 name: format!("{file}: rule {id}"),
+                windowed,
                 compiled: OnceLock::new(),
             },
             secret_group,
