@@ -477,11 +477,36 @@ impl Chunker {
     }
 }
 
-/// Number of `\n` bytes in `bytes`. Summed as `u8` per block of 255 bytes (which cannot
-/// overflow), which the compiler vectorises: measured 2–4× a filtered count on 200 MB, and
-/// every chunk of every input is counted once.
+/// Number of `\n` bytes in `bytes`. 64 bytes a step: each 16-byte compare yields 0xFF (-1)
+/// per newline, subtracted into 16 byte counters summed every 63 steps, before they could
+/// wrap (SSE2 through `wide`). Every chunk of every input is counted once: a sum of `u8`
+/// flags the compiler vectorised took 38 M of the 568 M instructions of a 64 MiB core dump's
+/// scan, this 21 M.
 pub fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.chunks(255).map(|block| u64::from(block.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>())).sum()
+    use wide::u8x16;
+    let newline = u8x16::splat(b'\n');
+    let mut blocks = bytes.chunks_exact(64);
+    let mut total = 0u64;
+    loop {
+        let mut counts = u8x16::splat(0);
+        let mut steps = 0;
+        for block in blocks.by_ref() {
+            let block = <&[u8; 64]>::try_from(block).expect("64 bytes");
+            for sixteen in block.chunks_exact(16) {
+                let v = u8x16::from(<[u8; 16]>::try_from(sixteen).expect("16 bytes"));
+                counts -= v.cmp_eq(newline);
+            }
+            steps += 1;
+            if steps == 63 {
+                break;
+            }
+        }
+        total += counts.to_array().iter().map(|&c| u64::from(c)).sum::<u64>();
+        if steps < 63 {
+            break;
+        }
+    }
+    total + blocks.remainder().iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Reads until `data` holds `want` bytes or EOF; returns whether EOF was reached.
@@ -515,12 +540,13 @@ mod tests {
 
     #[test]
     fn count_lines_counts_every_newline_across_its_blocks() {
-        for len in [0usize, 1, 254, 255, 256, 511, 10_000] {
+        for len in [0usize, 1, 63, 64, 65, 254, 255, 256, 511, 4031, 4032, 4033, 8065, 10_000] {
             let data: Vec<u8> = (0..len).map(|i| if i % 3 == 0 || i % 254 == 0 { b'\n' } else { b'x' }).collect();
             let want = data.iter().filter(|&&b| b == b'\n').count() as u64;
             assert_eq!(count_lines(&data), want, "length {len}");
         }
         assert_eq!(count_lines(&[b'\n'; 1000]), 1000, "a block of 255 newlines does not overflow");
+        assert_eq!(count_lines(&[b'\n'; 10_000]), 10_000, "nor 63 steps of 64 newlines");
     }
 
     #[test]
