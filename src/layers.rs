@@ -13,8 +13,11 @@ use crate::matcher::Matcher;
 
 /// Appends every finding of `chunk` to `out`; returns how many an inline allow marker dropped.
 pub fn scan(matcher: &Matcher, chunk: &Chunk, decode: &Limits, out: &mut Vec<Finding>) -> u64 {
-    let plain = matcher.scan(chunk, out);
-    let utf16 = crate::utf16::scan(matcher, chunk, out);
+    // Binary content: the keyword scan notes the blocks where UTF-16 text may start as it
+    // reads them (one pass over the bytes, not two).
+    let mut hint = None;
+    let plain = matcher.scan_noting_utf16(chunk, out, &mut hint);
+    let utf16 = crate::utf16::scan(matcher, chunk, out, hint.as_deref());
     let decoded = crate::decode::scan(matcher, chunk, decode, out);
     plain.by_marker + utf16.by_marker + decoded.suppressed.by_marker
 }

@@ -108,8 +108,14 @@ impl Matcher {
 
     /// Scans one chunk, appending its findings (sorted by offset) to `out`.
     pub fn scan(&self, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppressed {
+        self.scan_noting_utf16(chunk, out, &mut None)
+    }
+
+    /// [`Matcher::scan`]; for binary content whose keyword scan reads every block, also sets
+    /// `utf16` to the blocks where UTF-16 text may start (see `utf16::runs_hinted`).
+    pub fn scan_noting_utf16(&self, chunk: &Chunk, out: &mut Vec<Finding>, utf16: &mut Option<Vec<u64>>) -> Suppressed {
         crate::pathrule::scan(&self.path_rules, chunk, out);
-        let windows = self.windows(chunk);
+        let windows = self.windows(chunk, utf16);
         let mut hits = Vec::new();
         for (rule, range) in windows {
             self.run_rule(chunk, rule, range, &mut hits);
@@ -160,7 +166,7 @@ impl Matcher {
 
     /// The candidate rules and the byte windows of `chunk.data` to run each one on: within
     /// `max_len` of each keyword hit, merged per rule, sorted.
-    fn windows(&self, chunk: &Chunk) -> Vec<(u32, Range<usize>)> {
+    fn windows(&self, chunk: &Chunk, utf16: &mut Option<Vec<u64>>) -> Vec<(u32, Range<usize>)> {
         let data = &chunk.data;
         let mut raw: Vec<(u32, Range<usize>)> = Vec::new();
         let applies = |r: u32| chunk.content == Content::Text || self.rules[r as usize].binary;
@@ -186,7 +192,7 @@ impl Matcher {
             };
             match chunk.content {
                 Content::Text => dfa.hits(data, report),
-                Content::Binary => dfa.hits_in_strings(data, report),
+                Content::Binary => *utf16 = dfa.hits_in_strings(data, report),
             }
         }
         // By rule, then start (a chunk is far below 2^40 bytes); the merge takes the largest
@@ -507,10 +513,16 @@ impl KeywordDfa {
     /// first ones complete a string the block before ended with. Live blocks close together
     /// are walked as one region, with the four-lane walk; zero pages and random bytes are not
     /// walked at all.
-    fn hits_in_strings(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+    ///
+    /// Returns the blocks where UTF-16 text may start (`utf16::may_start_run` on each block's
+    /// NUL mask, one bit per block), read from the same loads, or `None` when the keywords are
+    /// not all string bytes and the whole of `data` was walked instead.
+    fn hits_in_strings(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) -> Option<Vec<u64>> {
         if !self.ascii {
-            return self.hits(data, hit);
+            self.hits(data, hit);
+            return None;
         }
+        let mut utf16 = vec![0u64; data.len().div_ceil(64).div_ceil(64)];
         // A keyword in a string that reaches into a live block lies within this much of it.
         let margin = self.longest.max(MIN_STRING);
         let mut walk = |from: usize, to: usize| {
@@ -523,6 +535,9 @@ impl KeywordDfa {
         let mut before = 0; // printable bytes ending the previous block
         for (i, block) in data.chunks(64).enumerate() {
             let m = crate::bytemask::in_ranges(block, STRING_BYTES);
+            if crate::utf16::may_start_run(crate::bytemask::in_ranges(block, crate::utf16::NUL)) {
+                utf16[i / 64] |= 1 << (i % 64);
+            }
             let first = m.trailing_ones() as usize;
             // Bit i of `eight`: bytes i..i + 8 of the block are printable (MIN_STRING = 8).
             let eight = crate::bytemask::ones_from(m, MIN_STRING as u32);
@@ -544,6 +559,7 @@ impl KeywordDfa {
         if let Some(r) = region {
             walk(r.start, r.end);
         }
+        Some(utf16)
     }
 
     /// Walks `data[from..]` from `state`, reporting the keywords that end after `report_after`;

@@ -14,6 +14,9 @@ use crate::matcher::{Matcher, Suppressed};
 use std::ops::Range;
 use std::sync::Arc;
 
+/// A one-byte range for [`crate::bytemask::in_ranges`]: the NUL mask.
+pub const NUL: &[(u8, u8)] = &[(0, 0)];
+
 /// Shortest run of UTF-16 printable ASCII worth scanning, in code units.
 pub const MIN_CHARS: usize = 8;
 
@@ -65,6 +68,23 @@ fn is_printable(b: u8) -> bool {
 /// ambiguous (the same characters either way, one byte apart): the offset reported is then
 /// the first byte of the chosen order's first code unit.
 pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
+    runs_hinted(data, min, None)
+}
+
+/// Whether a 64-byte block may hold the start of the 7 NUL/printable pairs in a row that
+/// [`runs`] looks for: 3 lone NULs, 2 bytes apart (its first, cheap test; a block failing it
+/// is skipped). `nul` is the block's NUL mask.
+#[inline(always)]
+pub fn may_start_run(nul: u64) -> bool {
+    let lone = nul & !(nul >> 1);
+    lone & (lone >> 2) & (lone >> 4) != 0
+}
+
+/// [`runs`], visiting only the blocks whose bit is set in `hint` (bit `k % 64` of word
+/// `k / 64` for block `k`) when given: the blocks passing [`may_start_run`], as the keyword
+/// scan of binary content notes them from the same loads (`Matcher::scan_noting_utf16`), so
+/// the chunk is not read a second time for its NULs.
+pub fn runs_hinted(data: &[u8], min: usize, hint: Option<&[u64]>) -> Vec<Run> {
     // Every byte pair inside a run is one NUL and one printable byte: a run of `min >= 8`
     // characters spans at least 15 bytes, 14 such pairs, of which 7 in a row lie in one
     // 64-byte block (the pair across a block edge is not seen). Each block gets a bitmask of
@@ -73,12 +93,20 @@ pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
     // mispredicted branches on the text pages of a core. Each alternating region found is
     // handed whole (with 3 bytes of context before it, for a BOM or header) to `runs_in`.
     debug_assert!(min >= 8, "a run of fewer than 8 characters may hold no 7 pairs in a block");
-    const NUL: &[(u8, u8)] = &[(0, 0)];
     let pair = |a: u8, b: u8| (a == 0) != (b == 0) && is_printable(a | b);
     let mut out = Vec::new();
     let mut walked = 0; // regions end here or before
-    for (k, block) in data.chunks(64).enumerate() {
+    let all = data.len().div_ceil(64);
+    let blocks: Box<dyn Iterator<Item = usize>> = match hint {
+        Some(words) => Box::new(words.iter().enumerate().flat_map(|(w, &bits)| {
+            std::iter::successors((bits != 0).then_some(bits), |&b| (b & (b - 1) != 0).then_some(b & (b - 1)))
+                .map(move |b| w * 64 + b.trailing_zeros() as usize)
+        })),
+        None => Box::new(0..all),
+    };
+    for k in blocks.take_while(|&k| k < all) {
         let base = k * 64;
+        let block = &data[base..(base + 64).min(data.len())];
         if walked >= base + 64 {
             continue;
         }
@@ -86,8 +114,7 @@ pub fn runs(data: &[u8], min: usize) -> Vec<Run> {
         // 7 pairs in a row are 8 bytes alternating NUL and non-NUL, so 3 NULs each followed
         // by a non-NUL byte, 2 bytes apart. Blocks without them (binary data, ASCII text,
         // zero pages: nearly all blocks) skip the printable mask, 3 of the 4 range compares.
-        let lone = nul & !(nul >> 1);
-        if lone & (lone >> 2) & (lone >> 4) == 0 {
+        if !may_start_run(nul) {
             continue;
         }
         let printable = crate::bytemask::in_ranges(block, PRINTABLE);
@@ -172,14 +199,16 @@ fn may_hold_utf16(data: &[u8]) -> bool {
 /// Scans the UTF-16 runs of `chunk`, appending their findings (mapped back to the chunk's
 /// input offsets and lines) to `out`, which holds the chunk's plain findings (and nothing
 /// else): a secret already found there is not reported again.
-pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>) -> Suppressed {
+///
+/// `hint`: the blocks worth visiting, as [`runs_hinted`] takes them, when already known.
+pub fn scan(matcher: &Matcher, chunk: &Chunk, out: &mut Vec<Finding>, hint: Option<&[u64]>) -> Suppressed {
     let mut suppressed = Suppressed::default();
     let plain = out.len();
-    if !may_hold_utf16(&chunk.data) {
+    if hint.is_none() && !may_hold_utf16(&chunk.data) {
         return suppressed;
     }
     let mut positions = chunk.positions();
-    for run in runs(&chunk.data, MIN_CHARS) {
+    for run in runs_hinted(&chunk.data, MIN_CHARS, hint) {
         // Own the characters whose code unit starts in the chunk's owned range.
         let owned = owned_chars(&chunk.owned, run.start, run.text.len());
         if owned.is_empty() {
@@ -233,6 +262,35 @@ mod tests {
 
     fn le(s: &str) -> Vec<u8> {
         s.bytes().flat_map(|b| [b, 0]).collect()
+    }
+
+    #[test]
+    fn the_hinted_walk_finds_the_runs_the_full_walk_finds() {
+        // UTF-16 strings of both orders at every offset around block edges, between binary
+        // bytes and NUL runs; the hint is what the keyword scan notes (`may_start_run` per
+        // block).
+        let mut data = Vec::new();
+        let mut seed = 11u64;
+        for n in 0..400usize {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let noise = (seed >> 33) as usize % 70;
+            data.extend((0..noise).map(|i| (seed >> (i % 50)) as u8 | 0x80));
+            data.extend(std::iter::repeat_n(0u8, n % 3));
+            let text = &"ghp_abcdefghijklmnopqrstuvwxyz0123456789"[..7 + n % 30];
+            data.extend(if n % 4 == 1 { be(text) } else { le(text) });
+        }
+        let blocks = data.len().div_ceil(64);
+        let mut hint = vec![0u64; blocks.div_ceil(64)];
+        for (k, block) in data.chunks(64).enumerate() {
+            if may_start_run(crate::bytemask::in_ranges(block, NUL)) {
+                hint[k / 64] |= 1 << (k % 64);
+            }
+        }
+        let full = runs(&data, MIN_CHARS);
+        assert!(full.len() > 300, "{}", full.len());
+        assert_eq!(runs_hinted(&data, MIN_CHARS, Some(&hint)), full);
+        // An empty hint visits nothing.
+        assert!(runs_hinted(&data, MIN_CHARS, Some(&vec![0; hint.len()])).is_empty());
     }
 
     fn be(s: &str) -> Vec<u8> {
