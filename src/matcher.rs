@@ -68,14 +68,17 @@ impl Matcher {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
         let mut unkeyed = Vec::new();
+        // Keyword -> its pattern index (a linear search per keyword was quadratic in them).
+        let mut index: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
         for (i, rule) in rules.iter().enumerate() {
             if rule.keywords.is_empty() {
                 unkeyed.push(i as u32);
             }
             for kw in &rule.keywords {
-                match patterns.iter().position(|p| p == kw) {
-                    Some(p) => pattern_rules[p].push(i as u32),
+                match index.get(kw.as_slice()) {
+                    Some(&p) => pattern_rules[p].push(i as u32),
                     None => {
+                        index.insert(kw, patterns.len());
                         patterns.push(kw.clone());
                         pattern_rules.push(vec![i as u32]);
                     }
