@@ -145,6 +145,7 @@ fn translate_rule(rule: &toml::Table, out: &mut Translated) -> Result<()> {
         keyword_scope: Some(KeywordScope::Chunk),
         placeholders: Some(false),
         generic_value: None,
+        example_hosts: None,
         references: Vec::new(),
         tags: strings(rule.get("tags")),
         examples: Vec::new(),

@@ -225,7 +225,10 @@ impl Matcher {
             }
             let secret = secret_span(rule, data, m.range(), &mut caps);
             let value = &data[secret.clone()];
-            if is_kept(rule, value) && !(rule.generic_value && is_no_value_here(data, m.start(), secret.clone())) {
+            if is_kept(rule, value)
+                && !(rule.generic_value && is_no_value_here(data, m.start(), secret.clone()))
+                && !(rule.example_hosts && names_example_host(data, m.range()))
+            {
                 let unverified = rule.checksum.is_some_and(|c| !c.is_valid(value));
                 hits.push(Hit { rule: r, known: None, matched: m.range(), secret, unverified });
             }
@@ -840,6 +843,39 @@ pub fn names_no_secret(key: &[u8]) -> bool {
     ];
     let squashed: Vec<u8> = key.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
     NAMES.iter().any(|n| memchr::memmem::find(&squashed, n).is_some())
+}
+
+/// Whether the match `data[matched]` (a .netrc line, a URL) names a documentation host
+/// (`example.com`/`.net`/`.org` or a subdomain, `*.example`, `*.invalid`; RFC 2606): the
+/// host is read on past the match's end (a URL rule's match ends at the host's first byte),
+/// and roff's `\&` escape (`example\&.org` in man pages) is skipped. Man pages and manuals
+/// show `machine example.org login apt password debian` and `ftp://user:pass@example.com`:
+/// 61 of the 103 findings on /usr/share, /usr/include, /etc and /var/lib/dpkg were such lines.
+fn names_example_host(data: &[u8], matched: Range<usize>) -> bool {
+    let is_host = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'\\' | b'&');
+    let end = matched.end + data[matched.end..].iter().take(255).take_while(|&&b| is_host(b)).count();
+    let mut text = Vec::with_capacity(end - matched.start);
+    let mut i = matched.start;
+    while i < end {
+        if data[i..end].starts_with(b"\\&") {
+            i += 2;
+            continue;
+        }
+        text.push(data[i].to_ascii_lowercase());
+        i += 1;
+    }
+    // The host: after the last `@` (a URL's userinfo ends there), else after `machine`.
+    let from = match text.iter().rposition(|&b| b == b'@') {
+        Some(at) => at + 1,
+        None if text.starts_with(b"machine") => 7 + text[7..].iter().take_while(|b| b.is_ascii_whitespace()).count(),
+        None => return false,
+    };
+    let host = &text[from..];
+    let host = &host
+        [..host.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'.' || b == b'-')).unwrap_or(host.len())];
+    let host = host.strip_suffix(b".").unwrap_or(host);
+    let labels: Vec<&[u8]> = host.split(|&b| b == b'.').collect();
+    matches!(labels.as_slice(), [.., b"example", b"com" | b"net" | b"org"] | [_, .., b"example" | b"invalid"])
 }
 
 /// For generic assignments, what the bytes around a value say about it (a match of

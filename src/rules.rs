@@ -64,6 +64,10 @@ pub struct RuleSpec {
     /// The secret is the right-hand side of a generic assignment: drop values that are
     /// identifiers rather than secrets (UUIDs, numbers, short hex ids, code words).
     pub generic_value: Option<bool>,
+    /// Drop matches whose host is a documentation domain (RFC 2606: `example.com`,
+    /// `example.net`, `example.org` and their subdomains, `*.example`, `*.invalid`): the
+    /// host after `machine` in a .netrc line or after `@` in a URL (default false).
+    pub example_hosts: Option<bool>,
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
@@ -187,6 +191,8 @@ pub struct Rule {
     pub unverified: Arc<RuleInfo>,
     /// See [`RuleSpec::generic_value`].
     pub generic_value: bool,
+    /// See [`RuleSpec::example_hosts`].
+    pub example_hosts: bool,
     /// Lowercased prefilter literals.
     pub keywords: Vec<Vec<u8>>,
     /// Entropy floor, bits per byte (0 = none).
@@ -363,6 +369,7 @@ impl Rule {
             info,
             unverified,
             generic_value: spec.generic_value.unwrap_or(false),
+            example_hosts: spec.example_hosts.unwrap_or(false),
             keywords,
             min_entropy: spec.min_entropy.unwrap_or(0.0),
             checksum,
