@@ -728,7 +728,7 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         b"postgres",
     ];
     let lower = value.to_ascii_lowercase();
-    if WORDS.iter().any(|w| lower == *w) {
+    if WORDS.iter().any(|w| lower == *w) || is_password_word(&lower) {
         return true;
     }
     // Code and markup rather than a value: `$var`, `#{interp}`, `#selector`, `/path`, `./x`,
@@ -755,6 +755,16 @@ pub fn is_identifier_value(value: &[u8]) -> bool {
         || is_secret_name(&lower)
         || is_constant_name(value, &lower)
         || is_anonymous_ftp_password(value)
+}
+
+/// The word `password` with digits or punctuation around it (`password123`, `Password1!`,
+/// `123password`): what manuals and CLI help write for a password (`gcloud sql instances create
+/// --root-password=password123`), never one worth reporting.
+fn is_password_word(lower: &[u8]) -> bool {
+    let core = |b: &u8| !(b.is_ascii_digit() || b.is_ascii_punctuation());
+    let from = lower.iter().position(core).unwrap_or(lower.len());
+    let to = lower.iter().rposition(core).map_or(from, |p| p + 1);
+    to - from < lower.len() && matches!(&lower[from..to], b"password" | b"passwd")
 }
 
 /// `guest@`, `IEUser@`: by the anonymous-FTP convention (RFC 1635) the password of the
@@ -1315,12 +1325,17 @@ binary = false
             "this.$rowTokens.length-1",
             "2016-09-08T21:47:36Z",
             "Incomplete",
+            "password123",
+            "Password1!",
+            "123passwd",
         ] {
             assert!(is_identifier_value(v.as_bytes()), "{v}");
         }
         for v in [
             "hunter22",
             "Secret123",
+            "123Abpassword",
+            "mypassword1",
             "#gets0m3",
             "hvs.CAESIJx9q2",
             "open-sesame",
