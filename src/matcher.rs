@@ -899,6 +899,14 @@ fn is_no_value_here(data: &[u8], matched_start: usize, secret: Range<usize>) -> 
         || is_code_identifier(data, secret.clone())
         || is_badge_token(data, secret.start)
         || is_member_assignment(data, key, secret.start)
+        || is_test_result(key, value)
+}
+
+/// A test log's result line (`PASS: "Run size-3e"` in a DejaGnu or Automake summary): the
+/// all-caps verdict and a test name with spaces, not a password.
+fn is_test_result(key: &[u8], value: &[u8]) -> bool {
+    let key = key.trim_ascii_start();
+    (key.starts_with(b"PASS:") || key.starts_with(b"XPASS:")) && value.contains(&b' ')
 }
 
 /// For generic assignments: an unquoted value assigned to a member in code
@@ -1344,6 +1352,9 @@ binary = false
         ] {
             assert!(!is_identifier_value(v.as_bytes()), "{v}");
         }
+        assert!(is_test_result(b"PASS: \"", b"Run size-3e"));
+        assert!(!is_test_result(b"PASS: \"", b"Run-size-3e"));
+        assert!(!is_test_result(b"pass: \"", b"open sesame 7"));
         assert!(names_no_secret(b"\"NextToken\": \""));
         assert!(names_no_secret(b"\"SecretId\": \""));
         assert!(is_off_format(b"export AWS_SECRET_ACCESS_KEY=", b"5b0c1e9a77d2f4a8e63c90b1d2e4f6a8c0e2f4a6b8"));
