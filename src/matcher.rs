@@ -856,7 +856,8 @@ pub fn names_no_secret(key: &[u8]) -> bool {
 }
 
 /// Whether the match `data[matched]` (a .netrc line, a URL) names a documentation host
-/// (`example.com`/`.net`/`.org` or a subdomain, `*.example`, `*.invalid`; RFC 2606): the
+/// (`example.com`/`.net`/`.org` or a subdomain, `*.example`, `*.invalid`; RFC 2606) or a
+/// stand-in for one (`HOSTNAME`, `{full machine name}`, `<host>`, `$HOST`): the
 /// host is read on past the match's end (a URL rule's match ends at the host's first byte),
 /// and roff's `\&` escape (`example\&.org` in man pages) is skipped. Man pages and manuals
 /// show `machine example.org login apt password debian` and `ftp://user:pass@example.com`:
@@ -871,7 +872,7 @@ fn names_example_host(data: &[u8], matched: Range<usize>) -> bool {
             i += 2;
             continue;
         }
-        text.push(data[i].to_ascii_lowercase());
+        text.push(data[i]);
         i += 1;
     }
     // The host: after the last `@` (a URL's userinfo ends there), else after `machine`.
@@ -880,7 +881,17 @@ fn names_example_host(data: &[u8], matched: Range<usize>) -> bool {
         None if text.starts_with(b"machine") => 7 + text[7..].iter().take_while(|b| b.is_ascii_whitespace()).count(),
         None => return false,
     };
-    let host = &text[from..];
+    let token = &text[from..];
+    // A stand-in for a host: `HOSTNAME`, `{full machine name}`, `<host>`, `$HOST`.
+    let word = &token[..token.iter().position(|b| !(b.is_ascii_alphabetic() || *b == b'_')).unwrap_or(token.len())];
+    let spaced = &token[..token.iter().position(u8::is_ascii_whitespace).unwrap_or(token.len())];
+    if matches!(token.first(), Some(b'{' | b'<' | b'$' | b'%'))
+        || matches!(spaced.last(), Some(b'}' | b'>'))
+        || (word.len() >= 4 && word.iter().all(|b| b.is_ascii_uppercase() || *b == b'_'))
+    {
+        return true;
+    }
+    let host = token.to_ascii_lowercase();
     let host = &host
         [..host.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'.' || b == b'-')).unwrap_or(host.len())];
     let host = host.strip_suffix(b".").unwrap_or(host);
@@ -902,8 +913,8 @@ fn is_no_value_here(data: &[u8], matched_start: usize, secret: Range<usize>) -> 
         || is_test_result(key, value)
 }
 
-/// A test log's result line (`PASS: "Run size-3e"` in a DejaGnu or Automake summary): the
-/// all-caps verdict and a test name with spaces, not a password.
+/// A test log's result line (a DejaGnu or Automake summary's `PASS:` then a quoted test name,
+/// as binutils ships one): the all-caps verdict and a name with spaces, not a password.
 fn is_test_result(key: &[u8], value: &[u8]) -> bool {
     let key = key.trim_ascii_start();
     (key.starts_with(b"PASS:") || key.starts_with(b"XPASS:")) && value.contains(&b' ')
