@@ -438,11 +438,7 @@ pub fn main() -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // A TOML error spans lines (the file's line and a caret under the column): each
-            // line is escaped, the line breaks kept.
-            let text = format!("{e:#}");
-            let lines: Vec<String> = text.lines().map(|l| messages::escape(l.as_bytes())).collect();
-            messages::error(&lines.join("\n"));
+            messages::error(&messages::escape_lines(&format!("{e:#}")));
             exit::USAGE
         }
     }

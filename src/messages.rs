@@ -95,6 +95,26 @@ fn is_progress_shown() -> bool {
     PROGRESS_SHOWN.load(Ordering::Relaxed)
 }
 
+/// [`escape`] line by line, the line breaks kept: a parser's error quotes the offending line
+/// and puts a caret under the column on the next line (TOML's `3 | regex = …` then
+/// `  |          ^`). Where escaping widened the quoted line before the caret (a control byte
+/// shown as `\x1b`), the caret moves right by as much, so it still points at the column.
+pub fn escape_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let caret = line.find('^').filter(|&at| line[..at].chars().all(|c| c == ' ' || c == '|'));
+        match (caret, i.checked_sub(1).map(|p| lines[p])) {
+            (Some(at), Some(above)) if at <= above.len() && above.is_char_boundary(at) => {
+                let wider = escape(&above.as_bytes()[..at]).chars().count() - above[..at].chars().count();
+                out.push(format!("{}{}{}", &line[..at], " ".repeat(wider), escape(&line.as_bytes()[at..])));
+            }
+            _ => out.push(escape(line.as_bytes())),
+        }
+    }
+    out.join("\n")
+}
+
 /// Renders input-derived bytes (a file name, a line excerpt) as printable text: valid UTF-8
 /// passes through except control characters, bidi controls and other invisible format
 /// characters, which become `\t`, `\n`, `\r`, `\xNN` or `\u{NNNN}` escapes; each invalid
@@ -129,7 +149,19 @@ fn is_invisible(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, escape_lines};
+
+    #[test]
+    fn escaped_lines_keep_their_breaks_and_the_caret_under_its_column() {
+        let toml = "TOML parse error at line 3, column 10\n  |\n3 | regex = \x1b[31m\n  |          ^\nexpected newline";
+        let shown = escape_lines(toml);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 5, "{shown}");
+        assert_eq!(lines[2], "3 | regex = \\x1b[31m");
+        // The caret was under `[`; `\x1b` is 3 columns wider than the byte it shows.
+        assert_eq!(lines[3].find('^'), lines[2].find('['), "{shown}");
+        assert_eq!(escape_lines("a\tb\n^ c"), "a\\tb\n^ c", "a caret at column 0 stays there");
+    }
 
     #[test]
     fn escapes_controls_and_invalid_utf8() {

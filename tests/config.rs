@@ -171,6 +171,10 @@ fn a_toml_syntax_error_shows_the_line_and_column_on_lines_of_their_own() {
     r.expect_code(2);
     let err = r.stderr();
     assert!(err.contains("line 3"), "{r}");
-    assert!(err.lines().any(|l| l.starts_with("3 | regex = \\x1b[31m")), "{r}");
+    let lines: Vec<&str> = err.lines().collect();
+    let quoted = lines.iter().position(|l| l.starts_with("3 | regex = \\x1b[31m")).expect("the line, escaped");
     assert!(!err.contains('\x1b') && !err.contains("\\n"), "{r}");
+    // The caret still points at the byte the parser names (past the escaped control byte).
+    let caret = lines[quoted + 1].find('^').expect("a caret line");
+    assert!(lines[quoted][caret..].starts_with(['[', '\\']), "{r}");
 }
