@@ -875,11 +875,15 @@ fn names_example_host(data: &[u8], matched: Range<usize>) -> bool {
         text.push(data[i]);
         i += 1;
     }
-    // The host: after the last `@` (a URL's userinfo ends there), else after `machine`.
-    let from = match text.iter().rposition(|&b| b == b'@') {
-        Some(at) => at + 1,
-        None if text.starts_with(b"machine") => 7 + text[7..].iter().take_while(|b| b.is_ascii_whitespace()).count(),
-        None => return false,
+    // The host: after `machine` in a .netrc line (whose login or password may hold an `@`),
+    // else after the last `@` (a URL's userinfo ends there).
+    let from = if text.starts_with(b"machine") {
+        7 + text[7..].iter().take_while(|b| b.is_ascii_whitespace()).count()
+    } else {
+        match text.iter().rposition(|&b| b == b'@') {
+            Some(at) => at + 1,
+            None => return false,
+        }
     };
     let token = &text[from..];
     // A stand-in for a host: `HOSTNAME`, `{full machine name}`, `<host>`, `$HOST`.
