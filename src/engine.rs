@@ -207,6 +207,7 @@ pub fn run(plan: Plan) -> anyhow::Result<Summary> {
             limits: &archive,
             here: &here,
             inline: false,
+            threads,
         };
         for input in &inputs {
             if ctx.is_stopping() {

@@ -238,6 +238,55 @@ fn corrupt_tar_header_is_named_and_what_precedes_is_scanned() {
     assert!(r.stderr().contains("archive damaged: bad.tar!(next header)"), "{r}");
 }
 
+/// A zip of 64 members of 16 KiB each (stored, so the file is over 1 MiB and its members are
+/// inflated on several threads), a secret in every seventh; returns it and the secrets' chains.
+fn large_zip() -> (Vec<u8>, Vec<(String, u64)>) {
+    let mut members = Vec::new();
+    let mut chains = Vec::new();
+    for i in 0..64 {
+        let mut body = noise(16 << 10);
+        for line in body.chunks_exact_mut(80) {
+            line[79] = b'\n';
+        }
+        body.push(b'\n');
+        if i % 7 == 3 {
+            let (_, env) = env_file(100 + i);
+            body.extend_from_slice(&env);
+            chains.push((format!("big.zip!m/{i:02}.txt"), 16 * 1024 / 80 + 4));
+        }
+        members.push((format!("m/{i:02}.txt"), body));
+    }
+    let list: Vec<(&str, &[u8])> = members.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    (zip_with(&list, zip::CompressionMethod::Stored), chains)
+}
+
+#[test]
+fn a_large_zip_is_read_on_several_threads_and_every_member_is_found() {
+    let d = Dir::new();
+    let (z, chains) = large_zip();
+    assert!(z.len() > 1 << 20);
+    d.write("big.zip", &z);
+    for threads in ["1", "4"] {
+        let r = d.run(&["--no-config", "--format", "jsonl", "--threads", threads, "big.zip"]);
+        r.expect_code(1);
+        assert_eq!(found(&r), chains, "--threads {threads}: {r}");
+        assert_eq!(r.summary()["complete"], true, "{r}");
+        assert_eq!(r.summary()["files_scanned"], 64, "{r}");
+    }
+}
+
+#[test]
+fn a_large_zip_read_on_several_threads_keeps_to_the_member_budget() {
+    let d = Dir::new();
+    let (z, chains) = large_zip();
+    d.write("big.zip", &z);
+    let r = d.run(&["--no-config", "--format", "jsonl", "--threads", "4", "--max-archive-entries", "20", "big.zip"]);
+    assert_eq!(r.summary()["complete"], false, "{r}");
+    assert!(r.stderr().contains("more than 20 members"), "{r}");
+    assert_eq!(r.summary()["files_scanned"], 20, "{r}");
+    assert!(found(&r).iter().all(|f| chains.contains(f)), "{r}");
+}
+
 // ---- bombs ----------------------------------------------------------------------------------
 
 /// Runs leakscan, polling its peak RSS (VmHWM); asserts it finishes in 10 s under 256 MB, exits
@@ -338,6 +387,12 @@ fn nested_zip_bomb_stops_at_the_budget() {
     let bomb = zip(&[("home/app/.env", &env), ("a.zip", &two), ("b.zip", &two)]);
     d.write("bomb.zip", &bomb);
     expect_bounded(&d, "bomb.zip", "bomb.zip!home/app/.env", "--max-compression-ratio");
+    // The same with 1 MiB of filler beside it, so its members are inflated on several threads.
+    let filler = zip_with(&[("filler", &noise(1 << 20))], zip::CompressionMethod::Stored);
+    let big = zip(&[("home/app/.env", &env), ("a.zip", &two), ("filler.zip", &filler), ("b.zip", &two)]);
+    assert!(big.len() > 512 << 10, "over the size from which members are inflated side by side");
+    d.write("big-bomb.zip", &big);
+    expect_bounded(&d, "big-bomb.zip", "big-bomb.zip!home/app/.env", "--max-compression-ratio");
 }
 
 #[test]

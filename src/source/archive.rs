@@ -20,6 +20,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Archive budgets, per top-level input (a file given or walked, or stdin).
@@ -44,12 +45,15 @@ impl Default for Limits {
 }
 
 /// What one top-level input has used of its [`Limits`].
+///
+/// Shared by the threads that inflate one zip's members side by side (`archive/zipfile.rs`):
+/// counters are atomic, so every byte and member is counted against the one budget.
 pub struct Budget<'a> {
     limits: &'a Limits,
-    total: Cell<u64>,
-    entries: Cell<u64>,
-    buffered: Cell<u64>,
-    exhausted: Cell<bool>,
+    total: AtomicU64,
+    entries: AtomicU64,
+    buffered: AtomicU64,
+    exhausted: AtomicBool,
 }
 
 impl<'a> Budget<'a> {
@@ -57,25 +61,37 @@ impl<'a> Budget<'a> {
     pub fn new(limits: &'a Limits) -> Self {
         Budget {
             limits,
-            total: Cell::new(0),
-            entries: Cell::new(0),
-            buffered: Cell::new(0),
-            exhausted: Cell::new(false),
+            total: AtomicU64::new(0),
+            entries: AtomicU64::new(0),
+            buffered: AtomicU64::new(0),
+            exhausted: AtomicBool::new(false),
         }
     }
 
-    /// Counts one member; false (and reported) once the member count is over budget.
+    /// Counts one member; false (and reported, once) once the member count is over budget.
+    /// Members already admitted are read to their end: threads inflating one zip side by side
+    /// stop taking members, not reading the ones they hold.
     fn admit(&self, member: &Origin) -> bool {
-        if self.exhausted.get() {
+        if self.is_exhausted() {
             return false;
         }
-        self.entries.set(self.entries.get() + 1);
-        if self.entries.get() > self.limits.max_entries {
-            self.exhausted.set(true);
-            exceeded(&format!("{member:?}: more than {} members (--max-archive-entries)", self.limits.max_entries));
+        let n = self.entries.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.limits.max_entries {
+            if n == self.limits.max_entries + 1 {
+                exceeded(&format!("{member:?}: more than {} members (--max-archive-entries)", self.limits.max_entries));
+            }
             return false;
         }
         true
+    }
+
+    /// True once a budget ran out: nothing more of this input is read.
+    fn is_exhausted(&self) -> bool {
+        self.exhausted.load(Ordering::Relaxed)
+    }
+
+    fn exhaust(&self) {
+        self.exhausted.store(true, Ordering::Relaxed);
     }
 }
 
@@ -210,15 +226,15 @@ const RATIO_FLOOR: u64 = 1 << 20;
 impl<R: Read> Meter<'_, '_, R> {
     fn over_budget(&self) -> Option<String> {
         let l = self.budget.limits;
-        if self.budget.total.get() > l.max_total {
-            self.budget.exhausted.set(true);
+        if self.budget.total.load(Ordering::Relaxed) > l.max_total {
+            self.budget.exhaust();
             Some(format!("more than {} decompressed bytes in this input (--max-archive-size)", l.max_total))
         } else if self.produced > l.max_entry {
             Some(format!("{} inflates past {} bytes (--max-archive-entry-size)", self.layer, l.max_entry))
         } else if self.produced > RATIO_FLOOR && self.produced / self.consumed.get().max(1) > l.max_ratio {
             // A bomb signal: stop the whole input, not just this member (a nested bomb holds
             // thousands of such members).
-            self.budget.exhausted.set(true);
+            self.budget.exhaust();
             Some(format!(
                 "{} inflates {} compressed bytes to {} (over {}:1, --max-compression-ratio)",
                 self.layer,
@@ -234,13 +250,13 @@ impl<R: Read> Meter<'_, '_, R> {
 
 impl<R: Read> Read for Meter<'_, '_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.failed || self.budget.exhausted.get() {
+        if self.failed || self.budget.is_exhausted() {
             return Err(io::Error::other(Reported));
         }
         match self.inner.read(buf) {
             Ok(n) => {
                 self.produced += n as u64;
-                self.budget.total.set(self.budget.total.get() + n as u64);
+                self.budget.total.fetch_add(n as u64, Ordering::Relaxed);
                 match self.over_budget() {
                     Some(why) => {
                         self.failed = true;
@@ -357,7 +373,7 @@ fn tar(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &B
         Err(e) => return fail(&origin, &e),
     };
     for entry in entries {
-        if ctx.is_stopping() || budget.exhausted.get() {
+        if ctx.is_stopping() || budget.is_exhausted() {
             return Err(Halt);
         }
         let mut entry = match entry {

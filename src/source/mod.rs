@@ -71,6 +71,9 @@ pub struct Context<'a> {
     pub here: &'a (dyn Fn(Chunk) -> bool + Sync),
     /// Whether whole-input chunks go to [`Context::here`] rather than [`Context::push`].
     pub inline: bool,
+    /// Threads one input may keep busy with work of its own (`--threads`): a large zip on
+    /// disk has its members inflated and scanned side by side.
+    pub threads: usize,
 }
 
 impl<'a> Context<'a> {
