@@ -281,7 +281,8 @@ pub fn load(file: &Path) -> Result<Config> {
     if crate::gitleaks::is_gitleaks(file, &text) {
         return load_gitleaks(file);
     }
-    let spec: ConfigSpec = toml::from_str(&text).map_err(|e| anyhow!("config {shown}: {e}"))?;
+    let spec: ConfigSpec = toml::from_str(&text)
+        .map_err(|e| anyhow!("config {shown}: {}", crate::messages::parse_error(&text, e.span(), e.message())))?;
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let formats = spec
         .format

@@ -62,7 +62,9 @@ pub fn translate(file: &Path, cwd: &Path) -> Result<Translated> {
 fn translate_depth(file: &Path, cwd: &Path, depth: usize) -> Result<Translated> {
     let shown = file.display();
     let text = std::fs::read_to_string(file).map_err(|e| anyhow!("reading gitleaks config {shown}: {e}"))?;
-    let top = lower_keys(text.parse::<toml::Table>().map_err(|e| anyhow!("gitleaks config {shown}: {e}"))?);
+    let top = lower_keys(text.parse::<toml::Table>().map_err(|e| {
+        anyhow!("gitleaks config {shown}: {}", crate::messages::parse_error(&text, e.span(), e.message()))
+    })?);
     let mut out = Translated::default();
     if let Some(Value::Table(extend)) = top.get("extend").cloned() {
         let extend = lower_keys(extend);

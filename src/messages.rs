@@ -115,6 +115,46 @@ pub fn escape_lines(text: &str) -> String {
     out.join("\n")
 }
 
+/// A parser's error in a config or rule file, as `line L, column C (key = …): message`, without
+/// the quoted line a TOML error shows under a caret: that line may hold a secret (a stopword, an
+/// allowlisted token, a rule's example, a known value), and so may a value the message quotes
+/// (`invalid type: string "…"`, `unknown variant `…``): quoted text of 8 characters or more
+/// that is not a lowercase key name is shown redacted. `span` is a byte range of `text`.
+pub fn parse_error(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> String {
+    let at = span.map(|span| {
+        let before = &text.as_bytes()[..span.start.min(text.len())];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
+        // The key the line assigns, never its value.
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        let key = line_text.split_once('=').map(|(key, _)| key.trim()).filter(|k| !k.is_empty() && k.len() <= 80);
+        match key {
+            Some(key) => format!("line {line}, column {column} ({} = …): ", escape(key.as_bytes())),
+            None => format!("line {line}, column {column}: "),
+        }
+    });
+    let mut out = at.unwrap_or_default();
+    let mut rest = message.trim();
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let Some(len) = rest[open + 1..].find(quote) else { break };
+        let quoted = &rest[open + 1..open + 1 + len];
+        out.push_str(&rest[..=open]);
+        if quoted.chars().count() >= 8 && !quoted.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '-') {
+            let visible = 4.min(quoted.len() / 4);
+            let visible = (0..=visible).rev().find(|&v| quoted.is_char_boundary(v)).unwrap_or(0);
+            out.push_str(&format!("{}…[redacted, {} chars]", &quoted[..visible], quoted.chars().count()));
+        } else {
+            out.push_str(quoted);
+        }
+        out.push(quote);
+        rest = &rest[open + 2 + len..];
+    }
+    out.push_str(rest);
+    escape_lines(&out)
+}
+
 /// Renders input-derived bytes (a file name, a line excerpt) as printable text: valid UTF-8
 /// passes through except control characters, bidi controls and other invisible format
 /// characters, which become `\t`, `\n`, `\r`, `\xNN` or `\u{NNNN}` escapes; each invalid
@@ -149,7 +189,29 @@ fn is_invisible(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape, escape_lines};
+    use super::{escape, escape_lines, parse_error};
+
+    #[test]
+    fn a_parse_error_names_line_and_column_and_shows_no_secret() {
+        let text = "[allowlist]\nstopwords = [\"ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\n";
+        let at = text.len() - 1;
+        assert_eq!(
+            parse_error(text, Some(at..at + 1), "unclosed array, expected `]`"),
+            "line 2, column 57 (stopwords = …): unclosed array, expected `]`"
+        );
+        let shown = parse_error(
+            text,
+            None,
+            "invalid type: string \"ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\", expected a boolean",
+        );
+        assert_eq!(shown, "invalid type: string \"ghp_…[redacted, 42 chars]\", expected a boolean");
+        let shown = parse_error(text, None, "unknown field `negative_exmaples`, expected one of `examples`, `tags`");
+        assert_eq!(shown, "unknown field `negative_exmaples`, expected one of `examples`, `tags`");
+        let shown = parse_error(text, None, "unknown variant `Sk_live_0123456789abcdef`, expected `high`");
+        assert_eq!(shown, "unknown variant `Sk_l…[redacted, 24 chars]`, expected `high`");
+        assert_eq!(parse_error("a = 1", Some(0..1), "odd `quote"), "line 1, column 1 (a = …): odd `quote");
+        assert_eq!(parse_error("[x\n", Some(2..3), "oops"), "line 1, column 3: oops");
+    }
 
     #[test]
     fn escaped_lines_keep_their_breaks_and_the_caret_under_its_column() {

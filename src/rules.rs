@@ -439,7 +439,8 @@ impl Rule {
 
 /// Parses and compiles every rule of one TOML text. All errors are returned together.
 pub fn load_text(text: &str, file: &str) -> Result<Vec<Rule>, Vec<String>> {
-    let spec: RuleFileSpec = toml::from_str(text).map_err(|e| vec![format!("{file}: {e}")])?;
+    let spec: RuleFileSpec = toml::from_str(text)
+        .map_err(|e| vec![format!("{file}: {}", crate::messages::parse_error(text, e.span(), e.message()))])?;
     load_spec_with(spec, file, Rule::compile)
 }
 
