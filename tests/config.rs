@@ -161,7 +161,7 @@ fn a_broken_rule_in_the_config_stops_the_scan_before_it_starts() {
 }
 
 #[test]
-fn a_toml_syntax_error_names_line_column_and_key_but_never_the_value() {
+fn a_config_error_names_line_column_and_key_but_never_a_value() {
     // The parser's own message quotes the whole line under a caret: a config line may hold a
     // secret (a stopword, an allowlisted token), so only its key is shown, escaped.
     let d = Dir::new();
@@ -179,4 +179,11 @@ fn a_toml_syntax_error_names_line_column_and_key_but_never_the_value() {
     let err = r.stderr();
     assert!(err.contains("line 3, column ") && err.contains("(regex = …)"), "{r}");
     assert!(!err.contains('\x1b') && !err.contains("[31m"), "{r}");
+    // An allowlist regex is often a literal token: its syntax error does not quote it.
+    d.write(".leakscan.toml", format!("[allowlist]\nregexes = [\"{token}(\"]\n"));
+    let r = d.run(&["."]);
+    r.expect_code(2);
+    let err = r.stderr();
+    assert!(err.contains("regexes[0]: regex parse error at character 41: unclosed group"), "{r}");
+    assert!(!err.contains(&token[..12]), "{r}");
 }
