@@ -383,7 +383,7 @@ pub struct Chunker {
 
 impl Default for Chunker {
     fn default() -> Self {
-        Chunker { size: 4 << 20, overlap: 64 << 10, lookbehind: 4 << 10 }
+        Chunker { size: 1 << 20, overlap: 64 << 10, lookbehind: 4 << 10 }
     }
 }
 

@@ -5,7 +5,7 @@ use crate::util::{github_token, Dir, Run};
 use std::io::{Seek, SeekFrom, Write};
 use std::time::Duration;
 
-const CHUNK: u64 = 4 << 20; // leakscan's default owned chunk size
+const CHUNK: u64 = 1 << 20; // leakscan's default owned chunk size
 const OVERLAP: u64 = 64 << 10;
 
 #[test]
