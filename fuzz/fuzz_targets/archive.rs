@@ -22,7 +22,16 @@ fuzz_target!(|data: &[u8]| {
         true
     };
     // Whole-input chunks take the `here` path (as in a directory walk), the rest `push`.
-    let ctx =
-        Context { chunker: &chunker, tally: &tally, push: &push, stop: &stop, limits: &limits, here: &push, inline: true };
+    // One thread: a crash must replay the same way (zips from stdin are read on one anyway).
+    let ctx = Context {
+        chunker: &chunker,
+        tally: &tally,
+        push: &push,
+        stop: &stop,
+        limits: &limits,
+        here: &push,
+        inline: true,
+        threads: 1,
+    };
     ctx.read(Origin::Stdin, &mut &data[..]);
 });
