@@ -28,6 +28,11 @@ pub struct Matcher {
     known: Option<Known>,
     /// Path-only rules (`pathrule.rs`): tested once per input, on its path.
     path_rules: Vec<crate::pathrule::PathRule>,
+    /// How far past a chunk's owned range a keyword can open a window on a match that starts
+    /// in it: the largest `max_len` of the keyword rules plus the longest keyword (unbounded
+    /// when a rule takes its keyword anywhere in the chunk). The keyword scan stops there,
+    /// not at the end of the 64 KiB overlap.
+    keyword_reach: usize,
 }
 
 /// What the matcher dropped on purpose, for the summary.
@@ -89,7 +94,17 @@ impl Matcher {
         // case-insensitive keywords a contiguous NFA was 4× slower on source trees, and the
         // aho-corasick crate's overlapping iterator took twice the instructions per byte.
         let prefilter = (!patterns.is_empty()).then(|| KeywordDfa::new(&patterns));
-        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None, path_rules: Vec::new() })
+        let keyword_reach = rules
+            .iter()
+            .filter(|r| !r.keywords.is_empty())
+            .map(|r| match r.keyword_scope {
+                KeywordScope::Chunk => usize::MAX,
+                KeywordScope::Near => r.spec.max_len.unwrap_or(crate::rules::DEFAULT_MAX_LEN),
+            })
+            .max()
+            .unwrap_or(0)
+            .saturating_add(patterns.iter().map(Vec::len).max().unwrap_or(0));
+        Ok(Matcher { rules, prefilter, pattern_rules, unkeyed, known: None, path_rules: Vec::new(), keyword_reach })
     }
 
     /// Also finds these exact values and their encodings (rule id `known-secret`).
@@ -193,9 +208,11 @@ impl Matcher {
                     }
                 }
             };
+            // A keyword further on only opens windows on matches the next chunk owns.
+            let searched = &data[..chunk.owned.end.saturating_add(self.keyword_reach).min(data.len())];
             match chunk.content {
-                Content::Text => dfa.hits(data, report),
-                Content::Binary => *utf16 = dfa.hits_in_strings(data, report),
+                Content::Text => dfa.hits(searched, report),
+                Content::Binary => *utf16 = dfa.hits_in_strings(searched, report),
             }
         }
         // By rule, then start (a chunk is far below 2^40 bytes); the merge takes the largest
@@ -1164,6 +1181,34 @@ fn has_same_line_marker(line: &[u8], marker: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::rules::load_text;
+
+    #[test]
+    fn a_keyword_in_the_overlap_still_opens_a_window_on_a_match_the_chunk_owns() {
+        // The keyword ends the token, past the owned range's end: the keyword scan stops
+        // `keyword_reach` past it, not at the chunk's end, and still sees it.
+        let toml = "[[rules]]\nid = \"ctx\"\nregex = '''\\b([a-z]{20}zzvendor)\\b'''\nkeywords = [\"zzvendor\"]\nmax_len = 600\n";
+        let matcher = Matcher::new(load_text(toml, "t.toml").unwrap()).unwrap();
+        assert_eq!(matcher.keyword_reach, 600 + 8);
+        for (content, filler) in [(Content::Text, b'.'), (Content::Binary, 0u8)] {
+            let mut data = vec![filler; 70_000];
+            data[984..1014].copy_from_slice(b" qzjvmwxkrbtyhqpwzvkdzzvendor ");
+            // A token the next chunk owns, far into the overlap.
+            data[60_000..60_030].copy_from_slice(b" hqpwzvkdqzjvmwxkrbtyzzvendor ");
+            let chunk = Chunk {
+                origin: Arc::new(Origin::Stdin),
+                data,
+                offset: 0,
+                line: 1,
+                line_start: 0,
+                owned: 0..1000,
+                content,
+            };
+            let mut out = Vec::new();
+            matcher.scan(&chunk, &mut out);
+            let found: Vec<&[u8]> = out.iter().map(|f| f.secret.expose()).collect();
+            assert_eq!(found, [b"qzjvmwxkrbtyhqpwzvkdzzvendor".as_slice()], "{content:?}");
+        }
+    }
 
     #[test]
     fn keyword_dfa_finds_what_aho_corasick_finds_across_its_four_streams() {
