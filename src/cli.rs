@@ -117,6 +117,12 @@ enum RulesAction {
         /// Rule files to check instead of the built-in pack (the `rules/*.toml` schema).
         files: Vec<PathBuf>,
     },
+    /// Explain one rule in effect: what it finds and why it matters, how it matches, how
+    /// confident it is, its filters and references (examples are counted, not shown).
+    Explain {
+        /// The rule id (see `leakscan rules list`).
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -992,6 +998,19 @@ fn rules_command(action: RulesAction) -> Result<u8> {
             }
             Ok(exit::CLEAN)
         }
+        RulesAction::Explain { id } => {
+            let config = config::discover(None, &cwd)?;
+            let matcher = Matcher::new(load_rules(config.as_ref())?)?;
+            let Some(rule) = matcher.rules().iter().find(|r| r.info.id == id) else {
+                messages::error(&format!(
+                    "rules explain {}: no rule in effect has this id (see `leakscan rules list`)",
+                    messages::escape(id.as_bytes())
+                ));
+                return Ok(exit::USAGE);
+            };
+            print!("{}", explain(rule));
+            Ok(exit::CLEAN)
+        }
         RulesAction::Check { files } => {
             let rules = if files.is_empty() { load_rules(None)? } else { load_rule_files(&files)? };
             let matcher = Matcher::new(rules)?;
@@ -1003,6 +1022,71 @@ fn rules_command(action: RulesAction) -> Result<u8> {
             Ok(if problems.is_empty() { exit::CLEAN } else { exit::FINDINGS })
         }
     }
+}
+
+/// `leakscan rules explain ID`: one rule as text, field by field; input-derived text escaped
+/// (a config's rule is the user's text).
+fn explain(rule: &crate::rules::Rule) -> String {
+    let spec = &rule.spec;
+    // Control and invisible characters escaped, backslashes kept (a regex reads as written);
+    // a multi-line text continues under its first line.
+    let esc = |s: &str| {
+        let lines: Vec<String> = s
+            .trim_end()
+            .lines()
+            .map(|l| l.split('\\').map(|part| messages::escape(part.as_bytes())).collect::<Vec<_>>().join("\\"))
+            .collect();
+        lines.join(&format!("\n{:14}", ""))
+    };
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.iter().map(|s| esc(s)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let mut out = String::new();
+    let mut line = |key: &str, value: String| out.push_str(&format!("{key:<14}{value}\n"));
+    line("id", esc(&rule.info.id));
+    line("name", esc(&rule.info.name));
+    line("confidence", rule.info.confidence.as_str().to_string());
+    line("defined in", esc(&rule.file));
+    line("description", esc(&spec.description));
+    line("regex", esc(&spec.regex));
+    line(
+        "secret group",
+        spec.secret_group.map_or("1 if the regex has a group, else the whole match".into(), |g| g.to_string()),
+    );
+    line("keywords", list(&spec.keywords));
+    line(
+        "keyword scope",
+        match rule.keyword_scope {
+            crate::rules::KeywordScope::Near => "near the match (within max_len bytes)".into(),
+            crate::rules::KeywordScope::Chunk => "anywhere in the chunk (gitleaks' semantics)".into(),
+        },
+    );
+    line("max_len", spec.max_len.unwrap_or(crate::rules::DEFAULT_MAX_LEN).to_string());
+    line(
+        "min entropy",
+        if rule.min_entropy > 0.0 { format!("{} bits per byte", rule.min_entropy) } else { "-".into() },
+    );
+    line("checksum", spec.checksum.as_deref().map_or("-".into(), esc));
+    line("binary", format!("{} (applied to binary content: cores, databases, executables)", yes(rule.binary)));
+    line("placeholders", format!("{} (obvious placeholders dropped)", yes(rule.placeholders)));
+    line("generic value", yes(rule.generic_value).into());
+    line("example hosts", yes(rule.example_hosts).into());
+    line("references", list(&spec.references));
+    line("tags", list(&spec.tags));
+    line(
+        "examples",
+        format!(
+            "{} to find, {} not to find (run by `leakscan rules check`)",
+            spec.examples.len(),
+            spec.negative_examples.len()
+        ),
+    );
+    out
 }
 
 #[cfg(test)]

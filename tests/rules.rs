@@ -95,6 +95,40 @@ fn rules_list_names_every_rule() {
 }
 
 #[test]
+fn rules_explain_shows_one_rule_and_no_example_value() {
+    let r = Dir::new().run(&["rules", "explain", "github-pat-classic"]);
+    r.expect_code(0);
+    let out = r.stdout();
+    for want in ["id            github-pat-classic", "confidence    high", "keywords      ghp_", "checksum      github"]
+    {
+        assert!(out.contains(want), "{want:?}: {r}");
+    }
+    assert!(
+        out.contains("regex ") && out.contains("to find,") && out.contains("defined in    rules/github.toml"),
+        "{r}"
+    );
+    // Examples are counted, never shown: they are secret-shaped.
+    let pack = leakscan::rules::builtin().unwrap();
+    let rule = pack.iter().find(|r| r.info.id == "github-pat-classic").unwrap();
+    assert!(!rule.spec.examples.is_empty());
+    for example in rule.spec.examples.iter().chain(&rule.spec.negative_examples) {
+        assert!(!out.contains(example.as_str()), "an example is shown: {r}");
+    }
+    // A rule the user's config adds is explained too; an unknown id is a usage error.
+    let d = Dir::new();
+    d.write(
+        ".leakscan.toml",
+        "[[rules]]\nid = \"acme-token\"\nregex = '''acme_[a-z0-9]{24}'''\nkeywords = [\"acme_\"]\n",
+    );
+    let r = d.run(&["rules", "explain", "acme-token"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("keywords      acme_"), "{r}");
+    let r = d.run(&["rules", "explain", "no-such-rule"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("no rule in effect has this id"), "{r}");
+}
+
+#[test]
 fn the_projects_own_scan_is_clean() {
     // `leakscan .` on this repository finds nothing because fixtures/, rules/ and tests/ are
     // allowlisted in its .leakscan.toml and test values carry allow markers — not because
