@@ -332,7 +332,7 @@ const RULE_IDS: &[(&str, &[&str])] = &[
     ("typeform-api-token", &["typeform-personal-token"]),
 ];
 
-/// The ids of the built-in pack (read without compiling it).
+/// The ids of the built-in pack (read from its JSON form without compiling it).
 pub fn builtin_ids() -> Vec<String> {
     #[derive(serde::Deserialize)]
     struct File {
@@ -343,8 +343,8 @@ pub fn builtin_ids() -> Vec<String> {
     struct Id {
         id: String,
     }
-    let parse = |text: &str| toml::from_str::<File>(text).map(|f| f.rules).unwrap_or_default();
-    crate::pack::PACK.iter().flat_map(|(_, text)| parse(text)).map(|r| r.id).collect()
+    let parse = |json: &str| serde_json::from_str::<File>(json).map(|f| f.rules).unwrap_or_default();
+    crate::pack::PACK_JSON.iter().flat_map(|(_, json)| parse(json)).map(|r| r.id).collect()
 }
 
 /// The rule ids a gitleaks rule id stands for: itself, plus the built-in rules for the same

@@ -112,5 +112,6 @@ pub const PACK: &[(&str, &str)] = &[
 ];
 
 /// `(file name without extension, the file as JSON)` for each file of `rules/`, sorted by name:
-/// what a scan loads (parsing it takes a fifth of the instructions the TOML took).
+/// what the program reads (parsing it takes a fifth of the instructions the TOML took); the
+/// TOML of [`PACK`] is for the tests that hold the two together.
 pub const PACK_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/pack_json.rs"));
