@@ -403,32 +403,13 @@ fn path_globs(patterns: &[String]) -> Result<(GlobSet, GlobSet)> {
     Ok((files.build()?, dirs.build()?))
 }
 
-/// A regex error without the pattern it quotes: an allowlist's regexes often are literal
-/// tokens (the ones to let through), which must not reach a CI log in full. The regex
-/// crate's message is `regex parse error:`, the pattern, a caret line, then `error: …`.
-fn without_pattern(e: &impl std::fmt::Display) -> String {
-    let text = e.to_string();
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(last) = lines.last().filter(|_| lines.len() > 1) else { return text };
-    let at = lines.iter().find_map(|l| l.trim_start().starts_with('^').then(|| l.find('^')).flatten());
-    let quoted_at = lines.get(1).map_or(0, |l| l.len() - l.trim_start().len());
-    match at {
-        Some(at) => format!(
-            "regex parse error at character {}: {}",
-            at.saturating_sub(quoted_at) + 1,
-            last.trim_start_matches("error: ")
-        ),
-        None => format!("regex parse error: {}", last.trim_start_matches("error: ")),
-    }
-}
-
 fn compile_allowlist(spec: AllowlistSpec) -> Result<Allowlist> {
     let (paths, _) = path_globs(&spec.paths).map_err(|e| anyhow!("paths: {e}"))?;
     let regexes = spec
         .regexes
         .iter()
         .enumerate()
-        .map(|(i, r)| crate::rules::compile_regex(r).map_err(|e| anyhow!("regexes[{i}]: {}", without_pattern(&e))))
+        .map(|(i, r)| crate::rules::compile_regex_unquoted(r).map_err(|e| anyhow!("regexes[{i}]: {e}")))
         .collect::<Result<Vec<_>>>()?;
     let stopwords = spec.stopwords.iter().map(|w| w.to_ascii_lowercase().into_bytes()).collect();
     let path_regexes = spec

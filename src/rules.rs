@@ -322,14 +322,40 @@ pub fn compile_windowed(hir: &Hir) -> Result<Regex> {
     Regex::builder().configure(regex_config().auto_prefilter(false)).build_from_hir(hir).map_err(|e| anyhow!("{e}"))
 }
 
-/// Compiles a pattern the way every rule is compiled: bytes, Unicode off.
+/// Compiles a pattern the way every rule is compiled: bytes, Unicode off. A syntax error
+/// quotes the pattern under a caret.
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
-    Regex::builder().syntax(syntax_config()).configure(regex_config()).build(pattern).map_err(|e| {
-        match std::error::Error::source(&e) {
-            Some(detail) => anyhow!("{detail}"),
-            None => anyhow!("{e}"),
+    build_regex(pattern, detail)
+}
+
+/// [`compile_regex`] for a pattern that may be a literal token (an allowlist's regexes let
+/// given secrets through): a syntax error names the character and the problem, never the
+/// pattern (`regex parse error at character 41: unclosed group`).
+pub fn compile_regex_unquoted(pattern: &str) -> Result<Regex> {
+    build_regex(pattern, |e| {
+        let at = |span: &regex_syntax::ast::Span, kind: &dyn std::fmt::Display| {
+            anyhow!("regex parse error at character {}: {kind}", span.start.column)
+        };
+        match e.syntax_error() {
+            Some(regex_syntax::Error::Parse(p)) => at(p.span(), p.kind()),
+            Some(regex_syntax::Error::Translate(t)) => at(t.span(), t.kind()),
+            // Other build errors (size limits) do not quote the pattern.
+            _ => detail(e),
         }
     })
+}
+
+fn build_regex(pattern: &str, error: impl FnOnce(&regex_automata::meta::BuildError) -> anyhow::Error) -> Result<Regex> {
+    Regex::builder().syntax(syntax_config()).configure(regex_config()).build(pattern).map_err(|e| error(&e))
+}
+
+/// A build error as its cause says it (`heap usage during NFA compilation exceeded …`, or the
+/// syntax error with its pattern and caret), not the wrapper's `error building NFA`.
+fn detail(e: &regex_automata::meta::BuildError) -> anyhow::Error {
+    match std::error::Error::source(e) {
+        Some(detail) => anyhow!("{detail}"),
+        None => anyhow!("{e}"),
+    }
 }
 
 impl Rule {
