@@ -117,20 +117,22 @@ pub fn escape_lines(text: &str) -> String {
 
 /// A parser's error in a config or rule file, as `line L, column C (key = …): message`, without
 /// the quoted line a TOML error shows under a caret: that line may hold a secret (a stopword, an
-/// allowlisted token, a rule's example, a known value), and so may a value the message quotes
-/// (`invalid type: string "…"`, `unknown variant `…``): quoted text of 8 characters or more
-/// that is not a lowercase key name is shown redacted. `span` is a byte range of `text`.
+/// allowlisted token, a rule's example, a known value). The key is shown only when it has a key
+/// name's shape (a continuation line of an array has no key, and the text before an `=` in it
+/// may be a token). What the message quotes as a value is redacted: serde puts values in
+/// double quotes (`invalid type: string "…"`) and after `unknown variant`; field names and
+/// expected tokens in backticks are kept. `span` is a byte range of `text`.
 pub fn parse_error(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> String {
+    let is_key_name =
+        |k: &str| !k.is_empty() && k.len() <= 80 && k.bytes().all(|b| b.is_ascii_lowercase() || b"_-.".contains(&b));
     let at = span.map(|span| {
         let before = &text.as_bytes()[..span.start.min(text.len())];
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
         let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
-        // The key the line assigns, never its value.
         let line_text = text[line_start..].lines().next().unwrap_or("");
-        let key = line_text.split_once('=').map(|(key, _)| key.trim()).filter(|k| !k.is_empty() && k.len() <= 80);
-        match key {
-            Some(key) => format!("line {line}, column {column} ({} = …): ", escape(key.as_bytes())),
+        match line_text.split_once('=').map(|(key, _)| key.trim()).filter(|k| is_key_name(k)) {
+            Some(key) => format!("line {line}, column {column} ({key} = …): "),
             None => format!("line {line}, column {column}: "),
         }
     });
@@ -140,8 +142,9 @@ pub fn parse_error(text: &str, span: Option<std::ops::Range<usize>>, message: &s
         let quote = rest[open..].chars().next().unwrap_or('"');
         let Some(len) = rest[open + 1..].find(quote) else { break };
         let quoted = &rest[open + 1..open + 1 + len];
+        let is_value = quote == '"' || rest[..open].ends_with("variant ") || !is_key_name(quoted) && quoted.len() >= 8;
         out.push_str(&rest[..=open]);
-        if quoted.chars().count() >= 8 && !quoted.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '-') {
+        if is_value {
             let visible = 4.min(quoted.len() / 4);
             let visible = (0..=visible).rev().find(|&v| quoted.is_char_boundary(v)).unwrap_or(0);
             out.push_str(&format!("{}…[redacted, {} chars]", &quoted[..visible], quoted.chars().count()));
@@ -211,6 +214,21 @@ mod tests {
         assert_eq!(shown, "unknown variant `Sk_l…[redacted, 24 chars]`, expected `high`");
         assert_eq!(parse_error("a = 1", Some(0..1), "odd `quote"), "line 1, column 1 (a = …): odd `quote");
         assert_eq!(parse_error("[x\n", Some(2..3), "oops"), "line 1, column 3: oops");
+        // A continuation line of an array has no key: the text before an `=` in it is shown
+        // as nothing; short and lowercase values are redacted as well.
+        let text = "stopwords = [\n  \"Xq7Vb2Lm9Pz4Kw=x\",\n  oops\n";
+        let at = text.find("oops").unwrap();
+        assert_eq!(parse_error(text, Some(at..at + 1), "invalid array"), "line 3, column 3: invalid array");
+        let at = text.find("Xq7V").unwrap();
+        assert_eq!(parse_error(text, Some(at..at + 1), "bad"), "line 2, column 4: bad");
+        assert_eq!(
+            parse_error(text, None, "invalid type: string \"hunter2\", expected a boolean"),
+            "invalid type: string \"h…[redacted, 7 chars]\", expected a boolean"
+        );
+        assert_eq!(
+            parse_error(text, None, "unknown variant `letmein`, expected `high`"),
+            "unknown variant `l…[redacted, 7 chars]`, expected `high`"
+        );
     }
 
     #[test]
