@@ -1066,7 +1066,7 @@ fn explain(rule: &crate::rules::Rule) -> String {
             crate::rules::KeywordScope::Chunk => "anywhere in the chunk (gitleaks' semantics)".into(),
         },
     );
-    line("max_len", spec.max_len.unwrap_or(crate::rules::DEFAULT_MAX_LEN).to_string());
+    line("max_len", spec.written_max_len().to_string());
     line(
         "min entropy",
         if rule.min_entropy > 0.0 { format!("{} bits per byte", rule.min_entropy) } else { "-".into() },

@@ -99,7 +99,7 @@ impl Matcher {
             .filter(|r| !r.keywords.is_empty())
             .map(|r| match r.keyword_scope {
                 KeywordScope::Chunk => usize::MAX,
-                KeywordScope::Near => r.spec.max_len.unwrap_or(crate::rules::DEFAULT_MAX_LEN),
+                KeywordScope::Near => r.spec.written_max_len(),
             })
             .max()
             .unwrap_or(0)

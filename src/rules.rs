@@ -82,6 +82,14 @@ pub struct RuleSpec {
     pub negative_examples: Vec<String>,
 }
 
+impl RuleSpec {
+    /// The longest match as written, or [`DEFAULT_MAX_LEN`]: the window a keyword hit opens
+    /// before the regex narrows it (`Parsed::max_len`).
+    pub fn written_max_len(&self) -> usize {
+        self.max_len.unwrap_or(DEFAULT_MAX_LEN)
+    }
+}
+
 /// Where a rule's keyword must occur.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -374,7 +382,7 @@ impl Rule {
         let id = spec.id.clone();
         let checksum =
             spec.checksum.as_deref().map(Checksum::parse).transpose().with_context(|| format!("{file}: rule {id}"))?;
-        let max_len = spec.max_len.unwrap_or(DEFAULT_MAX_LEN);
+        let max_len = spec.written_max_len();
         if max_len == 0 || max_len > MAX_MAX_LEN {
             return Err(anyhow!("{file}: rule {id}: max_len must be 1..={MAX_MAX_LEN}"));
         }
@@ -439,7 +447,7 @@ impl Rule {
         }
         // A regex whose matches are bounded needs no wider window than its longest match: the
         // keyword windows (and so the regex work per keyword hit) shrink to what can match.
-        let max_len = spec.max_len.unwrap_or(DEFAULT_MAX_LEN);
+        let max_len = spec.written_max_len();
         let max_len = hir.properties().maximum_len().map_or(max_len, |n| max_len.min(n.max(1)));
         let keywords = &self.keywords;
         let reach = crate::reach::reach(&hir, keywords, max_len);
