@@ -19,26 +19,21 @@ use std::sync::Arc;
 /// allowance, else by streaming its local headers.
 pub(super) fn scan(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
     if let Origin::File { path } = &*origin {
-        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-            let opened = std::fs::File::open(path).and_then(|f| Positioned::new(Arc::new(f)));
-            let file = match opened {
-                Ok(file) => file,
+        // Stat first: opening a FIFO swapped in for the file would block.
+        if let Some(len) = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) {
+            let file = match std::fs::File::open(path) {
+                Ok(file) => Positioned { file: Arc::new(file), pos: 0, len },
                 Err(e) => return fail(&origin, &e),
             };
-            let size = file.len;
-            match zip::ZipArchive::new(file) {
+            match zip::ZipArchive::new(file.clone()) {
                 Ok(mut archive) => {
-                    let threads = if size >= PARALLEL_FROM { ctx.threads } else { 1 };
+                    let threads = if len >= PARALLEL_FROM { ctx.threads } else { 1 };
                     return zip_directory(ctx, &origin, &mut archive, budget, threads);
                 }
                 Err(zip::result::ZipError::Io(e)) => return fail(&origin, &e),
                 Err(e) => {
                     without_directory(&origin, &e);
-                    let mut file = match std::fs::File::open(path) {
-                        Ok(f) => io::BufReader::new(f),
-                        Err(e) => return fail(&origin, &e),
-                    };
-                    return zip_stream(ctx, &origin, &mut file, budget);
+                    return zip_stream(ctx, &origin, &mut io::BufReader::new(file), budget);
                 }
             }
         }
@@ -239,13 +234,6 @@ struct Positioned {
     file: Arc<std::fs::File>,
     pos: u64,
     len: u64,
-}
-
-impl Positioned {
-    fn new(file: Arc<std::fs::File>) -> io::Result<Positioned> {
-        let len = file.metadata()?.len();
-        Ok(Positioned { file, pos: 0, len })
-    }
 }
 
 impl Read for Positioned {
