@@ -991,17 +991,16 @@ fn rules_command(action: RulesAction) -> Result<u8> {
     match action {
         RulesAction::List => {
             let config = config::discover(None, &cwd)?;
-            let matcher = Matcher::new(load_rules(config.as_ref())?)?;
             let mut out = std::io::stdout().lock();
-            for r in matcher.rules() {
+            for r in &load_rules(config.as_ref())? {
                 writeln!(out, "{}\t{}\t{}", r.info.id, r.info.confidence.as_str(), r.info.name)?;
             }
             Ok(exit::CLEAN)
         }
         RulesAction::Explain { id } => {
             let config = config::discover(None, &cwd)?;
-            let matcher = Matcher::new(load_rules(config.as_ref())?)?;
-            let Some(rule) = matcher.rules().iter().find(|r| r.info.id == id) else {
+            let rules = load_rules(config.as_ref())?;
+            let Some(rule) = rules.iter().find(|r| r.info.id == id) else {
                 messages::error(&format!(
                     "rules explain {}: no rule in effect has this id (see `leakscan rules list`)",
                     messages::escape(id.as_bytes())
