@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -418,10 +419,27 @@ impl Chunker {
         content: Option<Content>,
         emit: &mut dyn FnMut(Chunk) -> bool,
     ) -> Result<u64, ReadFailure> {
+        self.run_span(origin, reader, content, 0..u64::MAX, emit)
+    }
+
+    /// [`Chunker::run_as`] over a part of an input: `reader` yields the input from offset 0
+    /// and the chunks own only `span` of it. The bytes before `span.start` are context (give
+    /// [`Chunker::lookbehind`] of them), the bytes after `span.end` let a match that starts
+    /// inside end past it (give [`Chunker::overlap`] of them): spans cut this way, side by
+    /// side, find what one pass over the input finds, each match once. Returns the bytes read.
+    pub fn run_span(
+        &self,
+        origin: &Arc<Origin>,
+        reader: &mut dyn Read,
+        content: Option<Content>,
+        span: Range<u64>,
+        emit: &mut dyn FnMut(Chunk) -> bool,
+    ) -> Result<u64, ReadFailure> {
         let window = self.size + self.overlap;
         // `carry` = the tail of the previous data that the next chunk starts with.
         let mut carry: Vec<u8> = Vec::new();
-        let mut carry_owned_from = 0usize; // index in carry where the next owned range starts
+        // Index in the next data where its owned range starts (the first: the span's start).
+        let mut carry_owned_from = usize::try_from(span.start).unwrap_or(usize::MAX);
         let mut offset = 0u64; // input offset of carry[0]
         let mut line = 1u64;
         let mut line_start = 0u64;
@@ -431,7 +449,7 @@ impl Chunker {
             // and a fresh one costs only the pages the input fills.
             let mut data = buffer(window + self.overlap + self.lookbehind);
             data.extend_from_slice(&carry);
-            let want = carry_owned_from + window;
+            let want = carry_owned_from.saturating_add(window);
             // A read error ends the input like EOF, but only after the bytes read before it
             // are emitted: everything before the damage is scanned.
             let (eof, failure) = match fill(reader, &mut data, want) {
@@ -440,9 +458,13 @@ impl Chunker {
             };
             let total = offset + data.len() as u64;
             let content = *content.get_or_insert_with(|| sniff_content(&data));
-            let owned_end = if eof { data.len() } else { data.len() - self.overlap };
+            let read_end = if eof { data.len() } else { data.len() - self.overlap };
+            // Where the span ends in this data: what follows is only read to finish matches.
+            let span_end = span.end.saturating_sub(offset);
+            let last = eof || span_end <= read_end as u64;
+            let owned_end = if span_end < read_end as u64 { span_end as usize } else { read_end };
             let next_start = owned_end.saturating_sub(self.lookbehind);
-            let next = (!eof).then(|| {
+            let next = (!last).then(|| {
                 let line_start = match memchr::memrchr(b'\n', &data[..next_start]) {
                     Some(nl) => offset + nl as u64 + 1,
                     None => line_start,
@@ -610,6 +632,38 @@ mod tests {
                 }
             }
             assert_eq!(next, input.len() as u64);
+        }
+    }
+
+    #[test]
+    fn spans_cut_with_their_margins_own_each_byte_once_with_one_pass_context() {
+        let input: Vec<u8> = (0..10_000u32).map(|i| if i % 97 == 0 { b'\n' } else { b'a' + (i % 26) as u8 }).collect();
+        for (size, overlap, lookbehind) in [(100, 10, 5), (64, 64, 64), (7, 3, 2), (20_000, 10, 10)] {
+            let c = Chunker { size, overlap, lookbehind };
+            for piece in [1usize, 13, 250, 999, 4096, 20_000] {
+                let mut next = 0u64;
+                for start in (0..input.len()).step_by(piece) {
+                    let end = (start + piece).min(input.len());
+                    // What a reader of the piece is given: context both sides, within the input.
+                    let from = start.saturating_sub(lookbehind);
+                    let to = (end + overlap).min(input.len());
+                    let span = (start - from) as u64..(end - from) as u64;
+                    let origin = Arc::new(Origin::Stdin);
+                    c.run_span(&origin, &mut &input[from..to], None, span, &mut |ch| {
+                        let at = from + ch.offset as usize;
+                        assert_eq!(&input[at..at + ch.data.len()], &ch.data[..]);
+                        assert_eq!(at + ch.owned.start, next as usize, "owned ranges tile the input");
+                        next = (at + ch.owned.end) as u64;
+                        // As much context as one pass over the input gives, on both sides.
+                        assert!(ch.owned.start >= lookbehind.min(at + ch.owned.start));
+                        assert!(ch.data.len() - ch.owned.end >= overlap.min(input.len() - (at + ch.owned.end)));
+                        assert!(ch.data.len() <= size + overlap + lookbehind);
+                        true
+                    })
+                    .unwrap();
+                }
+                assert_eq!(next, input.len() as u64, "size {size} piece {piece}");
+            }
         }
     }
 

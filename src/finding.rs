@@ -185,8 +185,14 @@ impl Finding {
         )
     }
 
-    /// The location as shown to people: the escaped origin.
+    /// The location as shown to people: the escaped origin; for memory (a core dump's
+    /// segment), at the secret's own address rather than the segment's.
     pub fn location(&self) -> String {
+        if let Origin::Segment { outer, vaddr, view } = &*self.origin {
+            let vaddr = vaddr.wrapping_add(self.offset);
+            let at = Origin::Segment { outer: Arc::clone(outer), vaddr, view: Arc::clone(view) };
+            return crate::messages::escape(&at.display_bytes());
+        }
         crate::messages::escape(&self.origin.display_bytes())
     }
 

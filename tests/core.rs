@@ -370,3 +370,64 @@ fn a_kernel_thread_is_not_called_unreadable() {
     assert_eq!(s["complete"], true, "{r}");
     assert_eq!(s["skipped"]["kernel thread (no environment or memory)"], 1, "{r}");
 }
+
+/// A core on disk past 16 MiB is read in 8 MiB pieces on several threads, each with the
+/// chunker's context on both sides: secrets across a piece's edges (UTF-8 and UTF-16), at a
+/// segment's first and last byte, are found once each at their address, as the one-thread
+/// stream read finds them; a truncated copy yields the secrets of its intact part.
+#[test]
+fn a_large_core_read_in_pieces_on_threads_finds_what_one_stream_finds() {
+    const MIB: usize = 1 << 20;
+    let d = Dir::new();
+    let headers = 64 + 56 * 2;
+    let seg = 20 * MIB;
+    let mut body: Vec<u8> = (0..2 * seg).map(|i| ((i * 7 % 251) as u8) | 0x80).collect();
+    let toks = [github_token(2101), github_token(2102), aws_key_id(2103), github_token(2104), github_token(2105)];
+    // Body offsets: across the first piece edge, just past it (inside the next piece's
+    // lookbehind), UTF-16LE across the second edge, segment 2's first byte and last byte.
+    let places = [
+        (8 * MIB - 20, false),
+        (8 * MIB + 100, false),
+        (16 * MIB - 30, true),
+        (seg, false),
+        (2 * seg - toks[4].len(), false),
+    ];
+    let mut expect = Vec::new();
+    for (tok, &(at, wide)) in toks.iter().zip(&places) {
+        let bytes = if wide { utf16(tok, false) } else { tok.as_bytes().to_vec() };
+        body[at..at + bytes.len()].copy_from_slice(&bytes);
+        let vaddr = if at < seg { 0x5500_0000_0000 + at } else { 0x7f00_0000_0000 + at - seg };
+        expect.push(vaddr as u64);
+    }
+    let loads =
+        [(headers as u64, 0x5500_0000_0000, seg as u64), ((headers + seg) as u64, 0x7f00_0000_0000, seg as u64)];
+    let core = synthetic_core(&loads, &body);
+    d.write("core.big", &core);
+    let found = |args: &[&str]| {
+        let r = d.run(args);
+        let mut got: Vec<u64> = r.findings().iter().map(|f| f["vaddr"].as_u64().unwrap()).collect();
+        got.sort();
+        (got, r)
+    };
+    let (one, r1) = found(&["--format", "jsonl", "--threads", "1", "core.big"]);
+    r1.expect_code(1);
+    assert_eq!(one, expect, "stream read: {r1}");
+    let (two, r2) = found(&["--format", "jsonl", "--threads", "2", "core.big"]);
+    r2.expect_code(1);
+    assert_eq!(two, expect, "read in pieces: {r2}");
+    assert_eq!(r2.summary()["complete"], true, "{r2}");
+    assert_eq!(r2.summary()["bytes_scanned"], r1.summary()["bytes_scanned"], "each byte counted once: {r2}");
+    // The text report shows each secret's own address.
+    let text = d.run(&["--threads", "2", "core.big"]);
+    assert!(text.stdout().contains(&format!("core.big@{:#x}[", expect[2])), "{text}");
+    for tok in &toks {
+        assert!(!r2.stdout().contains(&tok[6..]) && !text.stdout().contains(&tok[6..]), "redacted");
+    }
+    // Cut inside segment 2: the secrets before the cut are found, the scan says incomplete.
+    d.write("core.cut", &core[..headers + seg + 5 * MIB]);
+    let (cut, r) = found(&["--format", "jsonl", "--threads", "2", "core.cut"]);
+    r.expect_code(1);
+    assert_eq!(cut, expect[..4], "{r}");
+    assert!(r.stderr().contains("truncated core") && r.stderr().contains("segment 2 of 2"), "{r}");
+    assert_eq!(r.summary()["complete"], false, "{r}");
+}

@@ -2,8 +2,10 @@
 //! through the chunker as its own `Origin::Segment` (virtual address, mapping from `NT_FILE`,
 //! process from `NT_PRPSINFO`/`NT_PRSTATUS`).
 //!
-//! Invariant: the core is read once, front to back, from any `Read` (a 10 GB core is never held
-//! in memory: only the headers and notes, capped at [`MAX_HEADERS`]). ELF headers are
+//! Invariant: the core is read once, front to back, from any `Read`, or for a core on disk of
+//! [`PARALLEL_FROM`] bytes or more, in pieces on several threads, each byte owned by one piece
+//! (a 10 GB core is never held in memory: only the headers and notes, capped at
+//! [`MAX_HEADERS`]). ELF headers are
 //! attacker-controlled: every offset and count is checked; segments past the end of the file,
 //! overlapping or absurd are scanned as far as they are readable and the scan is marked
 //! incomplete; a core whose headers cannot be read at all is scanned as plain bytes.
@@ -11,13 +13,15 @@
 //! Depends on `source`, `chunk`, `messages`, `object`.
 
 use super::Context;
-use crate::chunk::{Origin, SegmentView};
+use crate::chunk::{Content, Origin, SegmentView};
 use crate::messages;
 use object::elf::{self, FileHeader32, FileHeader64};
 use object::read::elf::{FileHeader, NoteIterator, ProgramHeader};
 use object::Endianness;
-use std::io::{self, Cursor, Read};
-use std::sync::Arc;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Most bytes of headers and notes read into memory before the segments.
 pub const MAX_HEADERS: u64 = 64 << 20;
@@ -277,11 +281,35 @@ fn read_at(path: &std::path::Path, offset: u64, size: u64) -> Option<Vec<u8>> {
     (out.len() as u64 == size).then_some(out)
 }
 
+/// Cores on disk with at least this many segment bytes are read on `Context::threads` threads
+/// (see [`scan_on_disk`]).
+const PARALLEL_FROM: u64 = 16 << 20;
+/// Most owned bytes of a segment one thread reads and scans at a time.
+const PIECE: u64 = 8 << 20;
+
+/// The origin of a segment's bytes from file offset `at` on.
+fn segment_origin(outer: &Arc<Origin>, layout: &Layout, segs: &[Segment], seg: &Segment, at: u64) -> Arc<Origin> {
+    let view = SegmentView {
+        mapping: layout.process.mapping(seg, segs),
+        pid: layout.process.pid,
+        process: layout.process.name.clone(),
+    };
+    let vaddr = seg.vaddr.wrapping_add(at - seg.offset);
+    Arc::new(Origin::Segment { outer: Arc::clone(outer), vaddr, view: Arc::new(view) })
+}
+
 /// Streams the `PT_LOAD` segments in file order; bytes already consumed (headers, overlapping
 /// segments) are scanned from `prefix` or not twice.
 fn scan_segments(ctx: &Context<'_>, outer: &Arc<Origin>, layout: Layout, prefix: Vec<u8>, reader: &mut dyn Read) {
     let mut segs = layout.segments.clone();
     segs.sort_by_key(|s| (s.offset, s.vaddr));
+    let total = segs.iter().fold(0u64, |sum, s| sum.saturating_add(s.filesz));
+    if let (Origin::File { path }, true) = (&**outer, ctx.threads > 1 && total >= PARALLEL_FROM) {
+        // Stat first: opening a FIFO swapped in for the file would block.
+        if let Some(len) = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) {
+            return scan_on_disk(ctx, outer, &layout, &segs, path, len);
+        }
+    }
     let plen = prefix.len() as u64;
     let mut pos = plen; // file offset the reader is at
     let (mut overlapping, mut lost) = (0u64, None);
@@ -290,15 +318,7 @@ fn scan_segments(ctx: &Context<'_>, outer: &Arc<Origin>, layout: Layout, prefix:
             return;
         }
         let end = seg.offset.saturating_add(seg.filesz);
-        let origin = |at: u64| {
-            let view = SegmentView {
-                mapping: layout.process.mapping(seg, &segs),
-                pid: layout.process.pid,
-                process: layout.process.name.clone(),
-            };
-            let vaddr = seg.vaddr.wrapping_add(at - seg.offset);
-            Arc::new(Origin::Segment { outer: Arc::clone(outer), vaddr, view: Arc::new(view) })
-        };
+        let origin = |at: u64| segment_origin(outer, &layout, &segs, seg, at);
         if seg.offset < plen {
             let piece = &prefix[seg.offset as usize..end.min(plen) as usize];
             let _ = ctx.read_stream(origin(seg.offset), &mut Cursor::new(piece));
@@ -341,6 +361,120 @@ fn scan_segments(ctx: &Context<'_>, outer: &Arc<Origin>, layout: Layout, prefix:
     if !ctx.is_stopping() {
         ctx.count_file();
     }
+}
+
+/// A core on disk, read on `Context::threads` threads: the segments' bytes (each byte once, up
+/// to the file's end) are cut into pieces of at most [`PIECE`] bytes, and each thread takes the
+/// next piece, reads it at its offset (`pread`) with the chunker's context on both sides
+/// (within the segment) and scans it on the spot. Read by one thread and scanned by others, a
+/// 1 GiB core was copied into buffers that had left every cache, then read from memory again.
+/// Findings and warnings are those of the stream read ([`scan_segments`]); findings come in
+/// the order pieces finish.
+fn scan_on_disk(ctx: &Context<'_>, outer: &Arc<Origin>, layout: &Layout, segs: &[Segment], path: &Path, len: u64) {
+    // Each segment's bytes no earlier segment covered (`range`), cut into pieces.
+    struct Piece {
+        seg: usize,
+        range: std::ops::Range<u64>,
+        owned: std::ops::Range<u64>,
+    }
+    let (mut pieces, mut covered, mut overlapping, mut lost) = (Vec::new(), 0u64, 0u64, None);
+    for (i, seg) in segs.iter().enumerate() {
+        let end = seg.offset.saturating_add(seg.filesz);
+        let start = seg.offset.max(covered);
+        if start > seg.offset {
+            overlapping += 1;
+        }
+        let range = start..end.min(len);
+        let mut at = range.start;
+        while at < range.end {
+            let to = at.saturating_add(PIECE).min(range.end);
+            pieces.push(Piece { seg: i, range: range.clone(), owned: at..to });
+            at = to;
+        }
+        covered = covered.max(end);
+        if end > len {
+            lost = Some(i);
+            break;
+        }
+    }
+    // Each thread reads through a handle of its own (`File` reads into a buffer without
+    // zeroing it first, a reader of our own cannot on stable Rust).
+    let open = || match std::fs::File::open(path) {
+        Ok(file) => Some(file),
+        Err(e) => {
+            messages::incomplete("read error", &format!("{outer:?}: {e}"));
+            None
+        }
+    };
+    let Some(mut file) = open() else { return };
+    // Each segment's content kind from its first bytes, as the stream read sniffs it.
+    let contents: Vec<Option<Content>> = (0..segs.len())
+        .map(|i| {
+            let first = pieces.iter().find(|p| p.seg == i)?;
+            let mut head = Vec::with_capacity(8192);
+            file.seek(SeekFrom::Start(first.range.start)).ok()?;
+            (&mut file).take(8192).read_to_end(&mut head).ok()?;
+            Some(crate::chunk::sniff_content(&head))
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let short = Mutex::new(lost);
+    let failed = AtomicBool::new(false);
+    let take = |file: Option<std::fs::File>| {
+        let Some(mut file) = file else {
+            failed.store(true, Ordering::Relaxed);
+            return;
+        };
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(piece) = pieces.get(k) else { return };
+            if ctx.is_stopping() || failed.load(Ordering::Relaxed) {
+                return;
+            }
+            let seg = &segs[piece.seg];
+            let from = piece.owned.start.saturating_sub(ctx.chunker.lookbehind as u64).max(piece.range.start);
+            let to = piece.owned.end.saturating_add(ctx.chunker.overlap as u64).min(piece.range.end);
+            // Offsets count from the segment's first byte read, as in the stream read.
+            let origin = segment_origin(outer, layout, segs, seg, piece.range.start);
+            if let Err(e) = file.seek(SeekFrom::Start(from)) {
+                if !failed.swap(true, Ordering::Relaxed) {
+                    messages::incomplete("read error", &format!("{outer:?}: {e}"));
+                }
+                return;
+            }
+            let mut reader = (&mut file).take(to - from);
+            let span = piece.owned.start - from..piece.owned.end - from;
+            let base = from - piece.range.start;
+            match ctx.read_span_here(&origin, base, &mut reader, contents[piece.seg], span.clone()) {
+                Ok(n) if n < span.end && !ctx.is_stopping() => {
+                    // The file is shorter than it was when the pieces were cut.
+                    let mut lost = short.lock().unwrap_or_else(|e| e.into_inner());
+                    *lost = Some(lost.map_or(piece.seg, |l: usize| l.min(piece.seg)));
+                }
+                Ok(_) => {}
+                Err(failure) => {
+                    if !failed.swap(true, Ordering::Relaxed) {
+                        let index = piece.seg;
+                        messages::incomplete("read error", &format!("{outer:?}: {} (segment {index})", failure.error));
+                    }
+                }
+            }
+        }
+    };
+    let threads = ctx.threads.clamp(1, pieces.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            let file = open();
+            s.spawn(move || take(file));
+        }
+        take(Some(file));
+    });
+    if ctx.is_stopping() || failed.load(Ordering::Relaxed) {
+        return;
+    }
+    let lost = short.into_inner().unwrap_or_else(|e| e.into_inner());
+    report_damage(outer, segs, lost, overlapping);
+    ctx.count_file();
 }
 
 fn report_damage(outer: &Arc<Origin>, segs: &[Segment], lost: Option<usize>, overlapping: u64) {

@@ -21,7 +21,7 @@ pub mod stdin;
 use crate::chunk::{Chunk, Chunker, Content, Origin, ReadFailure};
 use archive::{Budget, Halt, Limits};
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{self, Read, Seek};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -144,6 +144,33 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Chunks `span` of a part of an input (`reader` yields it from offset 0, see
+    /// [`Chunker::run_span`]) and scans every chunk on the calling thread: a source reading
+    /// one large input on several threads at once (a core dump on disk) copies each chunk
+    /// into a buffer of the thread that scans it. `base` is the offset in `origin` of the
+    /// reader's first byte (line numbers count from there). Counts the span's bytes read,
+    /// not files.
+    pub fn read_span_here(
+        &self,
+        origin: &Arc<Origin>,
+        base: u64,
+        reader: &mut dyn Read,
+        content: Option<Content>,
+        span: std::ops::Range<u64>,
+    ) -> Result<u64, ReadFailure> {
+        let result = self.chunker.run_span(origin, reader, content, span.clone(), &mut |mut chunk| {
+            chunk.offset += base;
+            chunk.line_start += base;
+            !self.is_stopping() && (self.here)(chunk)
+        });
+        let n = match &result {
+            Ok(n) => *n,
+            Err(failure) => failure.offset,
+        };
+        self.tally.bytes.fetch_add(n.min(span.end).saturating_sub(span.start), Ordering::Relaxed);
+        result
+    }
+
     /// Runs the chunker over `reader` (a part of an input: a core segment), counting bytes
     /// but not files. Returns the bytes read, or where reading failed.
     pub fn read_stream(&self, origin: Arc<Origin>, reader: &mut dyn Read) -> Result<u64, ReadFailure> {
@@ -166,6 +193,48 @@ impl<'a> Context<'a> {
         };
         self.tally.bytes.fetch_add(n, Ordering::Relaxed);
         result
+    }
+}
+
+/// A file read at its own offset (`pread`), so that each thread reading one input (a zip's
+/// members, a core's segments) holds its own position in one shared open file.
+#[derive(Clone)]
+pub(crate) struct Positioned {
+    pub(crate) file: Arc<std::fs::File>,
+    pub(crate) pos: u64,
+    pub(crate) len: u64,
+}
+
+impl Positioned {
+    /// Opens `path` at offset 0 if it is a regular file (`None` otherwise: stat comes first,
+    /// since opening a FIFO swapped in for the file would block).
+    pub(crate) fn open(path: &std::path::Path) -> Option<io::Result<Positioned>> {
+        let len = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+        Some(std::fs::File::open(path).map(|file| Positioned { file: Arc::new(file), pos: 0, len }))
+    }
+}
+
+impl Read for Positioned {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Positioned {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            io::SeekFrom::Start(p) => Some(p),
+            io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos =
+            pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the file"))?;
+        Ok(self.pos)
     }
 }
 

@@ -8,7 +8,7 @@
 use super::{exceeded, fail, Budget, Halt, Meter, RATIO_FLOOR, SKIP_ENCRYPTED};
 use crate::chunk::Origin;
 use crate::messages;
-use crate::source::Context;
+use crate::source::{Context, Positioned};
 use std::cell::Cell;
 use std::io::{self, Read, Seek};
 use std::rc::Rc;
@@ -19,12 +19,12 @@ use std::sync::Arc;
 /// allowance, else by streaming its local headers.
 pub(super) fn scan(ctx: &Context<'_>, origin: Arc<Origin>, reader: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
     if let Origin::File { path } = &*origin {
-        // Stat first: opening a FIFO swapped in for the file would block.
-        if let Some(len) = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) {
-            let file = match std::fs::File::open(path) {
-                Ok(file) => Positioned { file: Arc::new(file), pos: 0, len },
+        if let Some(opened) = Positioned::open(path) {
+            let file = match opened {
+                Ok(file) => file,
                 Err(e) => return fail(&origin, &e),
             };
+            let len = file.len;
             match zip::ZipArchive::new(file.clone()) {
                 Ok(mut archive) => {
                     let threads = if len >= PARALLEL_FROM { ctx.threads } else { 1 };
@@ -224,39 +224,6 @@ fn zip_members<R: Read + Seek>(
             }
             Err(e) => messages::incomplete("archive damaged", &format!("{:?}: {e}", m.origin)),
         }
-    }
-}
-
-/// A file read at its own offset (`pread`), so that each thread inflating a zip's members
-/// holds its own position in one shared open file.
-#[derive(Clone)]
-struct Positioned {
-    file: Arc<std::fs::File>,
-    pos: u64,
-    len: u64,
-}
-
-impl Read for Positioned {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Positioned {
-    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            io::SeekFrom::Start(p) => Some(p),
-            io::SeekFrom::End(d) => self.len.checked_add_signed(d),
-            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos =
-            pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the file"))?;
-        Ok(self.pos)
     }
 }
 
