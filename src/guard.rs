@@ -11,7 +11,7 @@
 //! hit of every match passes. Depends on `reach` and `rules` (to compile the suffix).
 
 use crate::reach::{keyword_run, suffix};
-use crate::rules::{compile_hir, relax};
+use crate::rules::{compile_windowed, relax};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
@@ -95,7 +95,7 @@ impl Guard {
             return false;
         }
         let Some(rest) = &self.rest else { return true };
-        let Some(regex) = self.compiled.get_or_init(|| compile_hir(&relax(rest)).ok()) else { return true };
+        let Some(regex) = self.compiled.get_or_init(|| compile_windowed(&relax(rest)).ok()) else { return true };
         regex.is_match(Input::new(data).range(at..end).anchored(Anchored::Yes))
     }
 }
@@ -365,7 +365,7 @@ mod tests {
             (r"_?[0-9]{1,3}(?:-[0-9]{2})?x", 2, &[b"_1x", b"123-45x", b"9x"]),
         ];
         for (re, least, hays) in cases {
-            let regex = compile_hir(&parse(re)).unwrap();
+            let regex = crate::rules::compile_hir(&parse(re)).unwrap();
             let p = profile(&parse(re), PROFILE_LEN);
             assert!(p.0.len() >= *least, "{re}: {}", p.0.len());
             for hay in *hays {
