@@ -287,6 +287,54 @@ fn a_large_zip_read_on_several_threads_keeps_to_the_member_budget() {
     assert!(found(&r).iter().all(|f| chains.contains(f)), "{r}");
 }
 
+/// The central directory entry of the zip's `k`-th member (signature `PK\x01\x02`).
+fn central_entry(z: &[u8], k: usize) -> usize {
+    z.windows(4).enumerate().filter(|(_, w)| w == b"PK\x01\x02").nth(k).map(|(at, _)| at).expect("entry")
+}
+
+/// Deflated members are inflated in one call when the central directory's sizes and CRC hold;
+/// when they do not, the member is streamed and reported as before: a wrong CRC or data cut
+/// short is damage (the scan is incomplete), a wrong declared size over intact data is not.
+/// The damaged member's secret, read before the damage within its first 4 KiB, is found, and
+/// the member beside it too.
+#[test]
+fn a_zip_member_whose_directory_lies_is_still_scanned_and_reported_damaged() {
+    let d = Dir::new();
+    let (tok, env) = env_file(211);
+    let (tok2, env2) = env_file(212);
+    let z = zip(&[("a.env", &env), ("b.env", &env2)]);
+    let r = d.run(&["--no-config", "--format", "jsonl", {
+        d.write("good.zip", &z);
+        "good.zip"
+    }]);
+    r.expect_code(1);
+    assert_eq!(r.summary()["complete"], true, "{r}");
+    let e = central_entry(&z, 0);
+    let size = u32::from_le_bytes(z[e + 24..e + 28].try_into().unwrap());
+    let patches: [(&str, usize, u32); 4] = [
+        ("crc", e + 16, u32::from_le_bytes(z[e + 16..e + 20].try_into().unwrap()) ^ 1),
+        ("small", e + 24, size - 10),
+        ("large", e + 24, size + 10),
+        ("cut", e + 20, u32::from_le_bytes(z[e + 20..e + 24].try_into().unwrap()) - 4),
+    ];
+    for (name, at, value) in patches {
+        let mut bad = z.clone();
+        bad[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        let file = format!("{name}.zip");
+        d.write(&file, &bad);
+        let r = d.run(&["--no-config", "--format", "jsonl", &file]);
+        let paths: Vec<String> = found(&r).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, [format!("{file}!a.env"), format!("{file}!b.env")], "{name}: {r}");
+        // A wrong declared size with intact data and CRC reads every byte: nothing is missing.
+        let damaged = name == "crc" || name == "cut";
+        assert_eq!(r.summary()["complete"], !damaged, "{name}: {r}");
+        if damaged {
+            assert!(r.stderr().contains(&format!("{file}!a.env damaged")), "{name}: {r}");
+        }
+        assert!(!r.stdout().contains(&tok) && !r.stdout().contains(&tok2), "redacted");
+    }
+}
+
 // ---- bombs ----------------------------------------------------------------------------------
 
 /// Runs leakscan, polling its peak RSS (VmHWM); asserts it finishes in 10 s under 256 MB, exits

@@ -101,6 +101,9 @@ impl<'a> Context<'a> {
     pub fn scan(&self, origin: Arc<Origin>, reader: &mut dyn Read, budget: &Budget) -> Result<(), Halt> {
         let mut head = Vec::with_capacity(SNIFF_LEN);
         if let Err(error) = read_head(reader, &mut head) {
+            // Damage within the first bytes (a small zip member failing its checksum): what
+            // was read before it is scanned as it is, then the damage reported.
+            let _ = self.stream(&origin, &mut &head[..], None);
             archive::report_failure(&origin, &error, head.len() as u64);
             return Err(Halt);
         }
