@@ -108,6 +108,8 @@ struct ZipMember {
     skip: bool,
     compressed: u64,
     size: u64,
+    deflated: bool,
+    crc32: u32,
 }
 
 fn zip_member<R: Read>(outer: &Arc<Origin>, file: &zip::read::ZipFile<'_, R>) -> ZipMember {
@@ -117,6 +119,8 @@ fn zip_member<R: Read>(outer: &Arc<Origin>, file: &zip::read::ZipFile<'_, R>) ->
         skip: file.is_dir() || file.is_symlink(),
         compressed: file.compressed_size(),
         size: file.size(),
+        deflated: file.compression() == zip::CompressionMethod::Deflated,
+        crc32: file.crc32(),
     }
 }
 
@@ -196,6 +200,7 @@ fn zip_members<R: Read + Seek>(
     budget: &Budget,
     next: &AtomicUsize,
 ) -> Result<(), Halt> {
+    let mut whole = Whole::default();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         if i >= archive.len() {
@@ -217,6 +222,10 @@ fn zip_members<R: Read + Seek>(
         if zip_skipped(ctx, &m) {
             continue;
         }
+        if let Some(bytes) = whole.inflate(archive, i, &m, budget) {
+            let _ = zip_data(ctx, &m, &mut &bytes[..], budget);
+            continue;
+        }
         match archive.by_index(i) {
             // A member's own damage or budget does not stop its siblings: the directory is intact.
             Ok(mut file) => {
@@ -224,6 +233,48 @@ fn zip_members<R: Read + Seek>(
             }
             Err(e) => messages::incomplete("archive damaged", &format!("{:?}: {e}", m.origin)),
         }
+    }
+}
+
+/// Deflated members of at most this many bytes (either size) are inflated in one call.
+const WHOLE_UP_TO: u64 = 4 << 20;
+
+/// Inflates a member's data in one call (libdeflate) where the central directory's sizes
+/// allow it: twice the speed of streaming through `zip` and zlib-rs (the two wheels of the
+/// Python standard library, 748 members: 22 -> 12 ms). Buffers are kept for the next member.
+#[derive(Default)]
+struct Whole {
+    decompressor: Option<libdeflater::Decompressor>,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Whole {
+    /// The member's data, when it is deflated, both its sizes are at most [`WHOLE_UP_TO`],
+    /// its declared ratio is within the budget's, and it inflates to exactly the declared size
+    /// and CRC-32. `None` otherwise: the member is then streamed, which reports what is wrong
+    /// with it exactly as before (a lying size, a bad checksum, damaged data).
+    fn inflate<R: Read + Seek>(
+        &mut self,
+        archive: &mut zip::ZipArchive<R>,
+        i: usize,
+        m: &ZipMember,
+        budget: &Budget,
+    ) -> Option<&[u8]> {
+        let bomb = m.size > RATIO_FLOOR && m.size / m.compressed.max(1) > budget.limits.max_ratio;
+        if !m.deflated || m.size > WHOLE_UP_TO || m.compressed > WHOLE_UP_TO || bomb {
+            return None;
+        }
+        let file = archive.by_index_raw(i).ok()?;
+        self.raw.clear();
+        file.take(m.compressed).read_to_end(&mut self.raw).ok()?;
+        let n = m.size as usize;
+        if self.out.len() < n {
+            self.out.resize(n, 0);
+        }
+        let decompressor = self.decompressor.get_or_insert_with(libdeflater::Decompressor::new);
+        let got = decompressor.deflate_decompress(&self.raw, &mut self.out[..n]).ok()?;
+        (got == n && crc32fast::hash(&self.out[..n]) == m.crc32).then_some(&self.out[..n])
     }
 }
 
