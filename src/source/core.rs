@@ -407,16 +407,22 @@ fn scan_on_disk(ctx: &Context<'_>, outer: &Arc<Origin>, layout: &Layout, segs: &
         }
     };
     let Some(mut file) = open() else { return };
-    // Each segment's content kind from its first bytes, as the stream read sniffs it.
-    let contents: Vec<Option<Content>> = (0..segs.len())
-        .map(|i| {
-            let first = pieces.iter().find(|p| p.seg == i)?;
-            let mut head = Vec::with_capacity(8192);
-            file.seek(SeekFrom::Start(first.range.start)).ok()?;
-            (&mut file).take(8192).read_to_end(&mut head).ok()?;
-            Some(crate::chunk::sniff_content(&head))
-        })
-        .collect();
+    // Each segment's content kind from its first bytes (at most 8 KiB, within the segment),
+    // as the stream read sniffs it; pieces are in segment order.
+    let mut contents: Vec<Option<Content>> = vec![None; segs.len()];
+    let mut head = Vec::with_capacity(8192);
+    for (k, piece) in pieces.iter().enumerate() {
+        if k > 0 && pieces[k - 1].seg == piece.seg {
+            continue;
+        }
+        head.clear();
+        let want = (piece.range.end - piece.range.start).min(8192);
+        if file.seek(SeekFrom::Start(piece.range.start)).is_ok()
+            && (&mut file).take(want).read_to_end(&mut head).is_ok()
+        {
+            contents[piece.seg] = Some(crate::chunk::sniff_content(&head));
+        }
+    }
     let next = AtomicUsize::new(0);
     let short = Mutex::new(lost);
     let failed = AtomicBool::new(false);
