@@ -955,7 +955,7 @@ fn load_rules(config: Option<&Config>) -> Result<Vec<Rule>> {
         }
         all.retain(|r| !c.disabled_rules.contains(&r.info.id));
         for spec in &c.rules {
-            match Rule::compile(spec.clone(), &c.file.display().to_string()) {
+            match Rule::compile_user(spec.clone(), &c.file.display().to_string()) {
                 Ok(r) => all.push(r),
                 Err(e) => errors.push(format!("{e:#}")),
             }

@@ -376,6 +376,28 @@ impl Rule {
         Ok(rule)
     }
 
+    /// [`Rule::compile`] for a rule of the user's config. The engine runs a rule's regex in
+    /// windows around its keywords' occurrences, so a rule whose keyword lies outside its
+    /// matches (`keywords = ["zeta"]` for `\bzk_[a-z0-9]{32}\b`, as gitleaks rules are often
+    /// written) would silently find nothing. When the regex does not show that every match
+    /// holds a keyword and the rule does not set `keyword_scope`, the rule is searched wherever
+    /// a keyword occurs in the chunk, as gitleaks does (a note with `-v` says so).
+    pub fn compile_user(spec: RuleSpec, file: &str) -> Result<Rule> {
+        let rule = Rule::compile(spec.clone(), file)?;
+        let unshown = spec.keyword_scope.is_none()
+            && !rule.keywords.is_empty()
+            && rule.parsed.get().and_then(Option::as_ref).is_some_and(|p| p.reach.is_none());
+        if !unshown {
+            return Ok(rule);
+        }
+        crate::messages::note(&format!(
+            "{file}: rule {}: its matches need not contain a keyword: searched wherever one occurs in the \
+             chunk (keyword_scope = \"chunk\"; set keyword_scope = \"near\" to keep it to windows)",
+            spec.id
+        ));
+        Rule::compile(RuleSpec { keyword_scope: Some(KeywordScope::Chunk), ..spec }, file)
+    }
+
     /// A spec whose regex is parsed on first use ([`Rule::parsed`]): what can be checked
     /// without parsing it is checked here.
     fn load(spec: RuleSpec, file: &str) -> Result<Rule> {

@@ -187,3 +187,33 @@ fn a_config_error_names_line_column_and_key_but_never_a_value() {
     assert!(err.contains("regexes[0]: regex parse error at character 41: unclosed group"), "{r}");
     assert!(!err.contains(&token[..12]), "{r}");
 }
+
+/// A config rule whose keyword lies outside its matches (as gitleaks rules are often written)
+/// still finds them: it is searched wherever a keyword occurs in the chunk, and `-v` says so;
+/// a rule whose matches hold their keyword keeps to windows.
+#[test]
+fn a_config_rule_whose_keyword_is_outside_its_matches_still_finds_them() {
+    let d = Dir::new();
+    project(&d);
+    d.write(
+        ".leakscan.toml",
+        concat!(
+            "[[rules]]\nid = \"zeta-key\"\nregex = '''\\b(zk_[a-z0-9]{32})\\b'''\nkeywords = [\"zeta\"]\n",
+            "[[rules]]\nid = \"acme-key\"\nregex = '''acme_[a-z0-9]{32}'''\nkeywords = [\"acme_\"]\n",
+        ),
+    );
+    // The keyword starts its line; the token is past the regex's longest match from it.
+    d.write(
+        "app.cfg",
+        "zeta_service_key = \"zk_q7x2m9v4k1p8z3r6t5w0y2u8i4o6a1s3\"\nacme_q7x2m9v4k1p8z3r6t5w0y2u8i4o6a1s3\n",
+    );
+    let r = d.run(&["-v", "--format", "jsonl", "."]);
+    r.expect_code(1);
+    let mut rules: Vec<String> = r.findings().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    rules.sort();
+    assert_eq!(rules, ["acme-key", "zeta-key"], "{r}");
+    assert!(r.stderr().contains("rule zeta-key: its matches need not contain a keyword"), "{r}");
+    assert!(!r.stderr().contains("rule acme-key: its matches"), "{r}");
+    let explain = d.run(&["rules", "explain", "acme-key"]);
+    assert!(explain.stdout().contains("near the match"), "{explain}");
+}
