@@ -171,6 +171,29 @@ fn percent_and_escape_spans() {
 }
 
 #[test]
+fn lines_whose_escapes_decode_to_what_the_plain_scan_read_are_not_candidates() {
+    // Control bytes and non-ASCII characters, each before a quote, a space or another escape.
+    for line in [&br"b'\x00\x01\xff' + '\u00e9\u20ac' \n"[..], br#""\ud83d\ude00" \x7f."#] {
+        assert!(found(line).is_empty(), "{}", String::from_utf8_lossy(line));
+    }
+    // Printable ASCII or whitespace out of an escape, `\"`, `\\`, `\/`, or a control byte that
+    // becomes a boundary before a token's first byte.
+    for line in [
+        &br"'\u0067hp_'"[..],
+        br"\x41",
+        br#"{\"k\": 1} \x00"#,
+        br"a\\b \x00",
+        br"\u000a",
+        br"\x00ghp_",
+        br"\u00e9+abc",
+        br"\x00%41",
+    ] {
+        let escapes = found(line).into_iter().filter(|(kind, _)| *kind == Kind::Escape).count();
+        assert_eq!(escapes, 1, "{}", String::from_utf8_lossy(line));
+    }
+}
+
+#[test]
 fn buffers_ending_in_a_partial_escape_do_not_panic() {
     for data in [&b"\\"[..], b"ab\\", b"x\\u00", b"%", b"a%4", b"\\x4"] {
         let mut out = Vec::new();
