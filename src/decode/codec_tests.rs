@@ -277,3 +277,54 @@ fn the_simd_ranges_are_the_classes_of_the_table() {
         }
     }
 }
+
+#[test]
+fn long_runs_are_found_whole_among_bytes_of_the_superset_and_others() {
+    // Alphabet bytes, bytes `+`..`z` outside the alphabet (the first pass's superset), and
+    // bytes outside both, in random stretches; runs crossing 64-byte blocks; `want` ranges
+    // anywhere. Every long run of the alphabet that meets `want` gets its candidates.
+    let alphabet = b"abcXYZ0189+/-_";
+    let superset_only = b",.:;=@[]^`";
+    let others = b" \"'(){}\n";
+    let mut seed = 11u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for round in 0..300 {
+        let len = 1 + next(700) as usize;
+        let mut data = Vec::with_capacity(len);
+        while data.len() < len {
+            let (set, stretch): (&[u8], u64) = match next(10) {
+                0..=5 => (alphabet, 1 + next(60)),
+                6 | 7 => (superset_only, 1 + next(3)),
+                _ => (others, 1 + next(3)),
+            };
+            for _ in 0..stretch {
+                data.push(set[next(set.len() as u64) as usize]);
+            }
+        }
+        data.truncate(len);
+        let a = next(len as u64 + 1) as usize;
+        let b = a + next((len - a) as u64 + 1) as usize;
+        let want = a..b.max(a + 1).min(len);
+        if want.is_empty() {
+            continue;
+        }
+        let mut got = Vec::new();
+        base64_and_hex(&data, &want, &mut got);
+        let mut expect = Vec::new();
+        let mut at = 0;
+        while at < data.len() {
+            let end = at + data[at..].iter().take_while(|b| alphabet.contains(b) || b.is_ascii_alphanumeric()).count();
+            if end - at >= MIN_BASE64 && end > want.start && at < want.end {
+                expect.extend(reference_candidates(&data, at..end));
+            }
+            at = end + 1;
+        }
+        let key = |c: &Candidate| (c.span.start, c.span.end, c.kind);
+        got.sort_by_key(key);
+        expect.sort_by_key(key);
+        assert_eq!(got, expect, "round {round}: {:?} want {want:?}", String::from_utf8_lossy(&data));
+    }
+}
