@@ -6,6 +6,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "src/keyword_table.rs"]
+#[allow(dead_code)]
+mod keyword_table;
+
 fn main() {
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let rules = Path::new("rules");
@@ -17,11 +21,21 @@ fn main() {
         .collect();
     names.sort();
     let mut table = String::from("&[\n");
+    // The pack's keywords in the order the matcher collects them: by file, rule, keyword;
+    // lowercase; each once.
+    let mut keywords: Vec<Vec<u8>> = Vec::new();
     for name in &names {
         let path = rules.join(format!("{name}.toml"));
         println!("cargo:rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let doc: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let rules = doc.get("rules").and_then(|r| r.as_array()).map(Vec::as_slice).unwrap_or_default();
+        for keyword in rules.iter().filter_map(|r| r.get("keywords")?.as_array()).flatten() {
+            let keyword = keyword.as_str().unwrap_or_default().to_ascii_lowercase().into_bytes();
+            if !keywords.contains(&keyword) {
+                keywords.push(keyword);
+            }
+        }
         let json = serde_json::to_string(&doc).expect("a TOML table is valid JSON");
         let file = Path::new(&out).join(format!("{name}.json"));
         std::fs::write(&file, json).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -29,4 +43,32 @@ fn main() {
     }
     table.push(']');
     std::fs::write(Path::new(&out).join("pack_json.rs"), table).expect("OUT_DIR is writable");
+    std::fs::write(Path::new(&out).join("keyword_dfa.rs"), keyword_dfa(&keywords)).expect("OUT_DIR is writable");
+}
+
+/// The built-in pack's keyword automaton as Rust statics (see `src/pack.rs`): it is then
+/// part of the binary, read from its pages when first walked, instead of built at every start.
+fn keyword_dfa(keywords: &[Vec<u8>]) -> String {
+    println!("cargo:rerun-if-changed=src/keyword_table.rs");
+    let t = keyword_table::build(keywords);
+    let mut out = String::new();
+    let list = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(",");
+    writeln!(out, "/// The keywords, lowercase, in the order the matcher collects them.").unwrap();
+    writeln!(out, "pub static KEYWORDS: &[&[u8]] = &[{}];", list(&mut keywords.iter().map(|k| format!("&{k:?}"))))
+        .unwrap();
+    writeln!(out, "/// Byte classes.").unwrap();
+    writeln!(out, "pub static CLASSES: [u8; 256] = {:?};", t.classes).unwrap();
+    writeln!(out, "/// Transitions.").unwrap();
+    writeln!(out, "pub static TABLE: [u32; {}] = {:?};", t.table.len(), t.table).unwrap();
+    writeln!(out, "/// Row offset of the first match state.").unwrap();
+    writeln!(out, "pub const FIRST_MATCH: u32 = {};", t.first_match).unwrap();
+    writeln!(out, "/// Row stride.").unwrap();
+    writeln!(out, "pub const STRIDE: usize = {};", t.stride).unwrap();
+    let rows = t
+        .matches
+        .iter()
+        .map(|row| format!("&{:?}", row.iter().map(|&(p, l)| (p as u32, l as u32)).collect::<Vec<_>>()));
+    writeln!(out, "/// Row index → the keywords (pattern index, length) ending there.").unwrap();
+    writeln!(out, "pub static MATCHES: &[&[(u32, u32)]] = &[{}];", list(&mut { rows })).unwrap();
+    out
 }

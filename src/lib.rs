@@ -28,6 +28,7 @@ pub mod finding;
 pub mod gitleaks;
 pub mod guard;
 pub mod hook;
+pub mod keyword_table;
 pub mod known;
 pub mod layers;
 pub mod matcher;

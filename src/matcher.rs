@@ -13,6 +13,7 @@ use crate::rules::{KeywordScope, Rule};
 use anyhow::Result;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -377,7 +378,7 @@ struct KeywordDfa {
     /// the chain of dependent loads each byte waits for; a bounds check is a predicted branch
     /// beside it: a 1 GiB core dump on one thread took 0.77 CPU-s instead of 0.81, medians of
     /// 5 interleaved runs.)
-    table: Vec<u32>,
+    table: Cow<'static, [u32]>,
     first_match: u32,
     /// Row stride (a power of two ≥ the class count).
     stride: usize,
@@ -406,85 +407,40 @@ const LANES: usize = 4;
 const BLOCK: usize = 32;
 
 impl KeywordDfa {
-    /// Builds the automaton for `patterns` (ASCII case-insensitive): a trie over byte classes,
-    /// failure links breadth first, each missing transition filled from the failure state's
-    /// row (complete before it is needed: a failure state is shallower). Deriving the table
-    /// from the crate's NFA asked it for each of 3,465 × 50 transitions, each a walk of
-    /// failure links: 29 M of the 168 M instructions of a scan of an empty directory.
+    /// The automaton for `patterns` (ASCII case-insensitive): the tables built ahead of time
+    /// when they are the built-in pack's keywords in pack order (any scan without rules of its
+    /// own), else built now ([`crate::keyword_table::build`]).
     fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
-        let mut classes = [0u8; 256];
-        let mut count = 1usize;
-        for b in patterns.iter().flatten().map(u8::to_ascii_lowercase) {
-            if classes[usize::from(b)] == 0 {
-                classes[usize::from(b)] = count as u8;
-                classes[usize::from(b.to_ascii_uppercase())] = count as u8;
-                count += 1;
-            }
-        }
-        let stride = count.next_power_of_two();
+        use crate::pack::prebuilt;
         let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        const NONE: u32 = u32::MAX;
-        // The trie: node `n`'s row is `next[n * stride..]`, then (in place) its transitions.
-        // At most one node per keyword byte: reserved at once, as growing it by doubling
-        // copied it into fresh pages (a quarter of a scan of nothing's page faults).
-        let most = 1 + patterns.iter().map(Vec::len).sum::<usize>();
-        let mut next = Vec::with_capacity(most * stride);
-        next.resize(stride, NONE);
-        let mut found: Vec<Vec<(usize, usize)>> = Vec::with_capacity(most);
-        found.push(Vec::new());
-        for (p, pattern) in patterns.iter().enumerate() {
-            let mut node = 0;
-            for &b in pattern {
-                let at = node * stride + usize::from(classes[usize::from(b)]);
-                if next[at] == NONE {
-                    next[at] = found.len() as u32;
-                    next.resize(next.len() + stride, NONE);
-                    found.push(Vec::new());
-                }
-                node = next[at] as usize;
-            }
-            found[node].push((p, pattern.len()));
-        }
-        // Breadth first: `order` is also the row order of the table (the hot states first).
-        let mut order = vec![0usize];
-        let mut fail = vec![0usize; found.len()];
-        let mut i = 0;
-        while i < order.len() {
-            let node = order[i];
-            for class in 0..stride {
-                let at = node * stride + class;
-                let via_fail = if node == 0 { 0 } else { next[fail[node] * stride + class] };
-                if next[at] == NONE {
-                    next[at] = via_fail;
-                } else {
-                    let child = next[at] as usize;
-                    fail[child] = via_fail as usize;
-                    let inherited = found[fail[child]].clone();
-                    found[child].extend(inherited);
-                    order.push(child);
-                }
-            }
-            i += 1;
-        }
-        // Rows: the states where no keyword ends in breadth-first order (the start state, row
-        // 0, is one: no keyword is empty), then the match states.
-        let (plain, ending): (Vec<usize>, Vec<usize>) = order.iter().partition(|&&node| found[node].is_empty());
-        let rows: Vec<usize> = plain.iter().chain(&ending).copied().collect();
-        let mut row = vec![0u32; found.len()];
-        for (r, &node) in rows.iter().enumerate() {
-            row[node] = u32::try_from(r * stride).expect("keyword automaton too large");
-        }
-        // Row after row, each entry written once (not zeroed first: the table is ~1 MB).
-        let mut table = Vec::with_capacity(rows.len() * stride);
-        let mut matches = Vec::with_capacity(rows.len());
-        for &node in &rows {
-            debug_assert_eq!(row[node] as usize, table.len());
-            table.extend(next[node * stride..][..stride].iter().map(|&to| row[to as usize]));
-            matches.push(std::mem::take(&mut found[node]));
-        }
-        let first_match = (plain.len() * stride) as u32;
         let ascii = patterns.iter().flatten().all(|&b| is_string_byte(b));
-        KeywordDfa { classes, table, first_match, stride, matches, longest, ascii }
+        let is_pack = prebuilt::KEYWORDS.len() == patterns.len()
+            && prebuilt::KEYWORDS.iter().zip(patterns).all(|(k, p)| *k == p.as_slice());
+        if is_pack {
+            let matches = prebuilt::MATCHES
+                .iter()
+                .map(|row| row.iter().map(|&(p, len)| (p as usize, len as usize)).collect())
+                .collect();
+            return KeywordDfa {
+                classes: prebuilt::CLASSES,
+                table: Cow::Borrowed(&prebuilt::TABLE[..]),
+                first_match: prebuilt::FIRST_MATCH,
+                stride: prebuilt::STRIDE,
+                matches,
+                longest,
+                ascii,
+            };
+        }
+        let t = crate::keyword_table::build(patterns);
+        KeywordDfa {
+            classes: t.classes,
+            table: Cow::Owned(t.table),
+            first_match: t.first_match,
+            stride: t.stride,
+            matches: t.matches,
+            longest,
+            ascii,
+        }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
@@ -1181,6 +1137,34 @@ fn has_same_line_marker(line: &[u8], marker: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::rules::load_text;
+
+    #[test]
+    fn the_built_in_pack_takes_the_keyword_tables_built_ahead_and_they_are_the_ones_built_now() {
+        use crate::keyword_table::build;
+        use crate::pack::prebuilt;
+        // Tables built at run time from the prebuilt keyword list equal the prebuilt ones.
+        let keywords: Vec<Vec<u8>> = prebuilt::KEYWORDS.iter().map(|k| k.to_vec()).collect();
+        let now = build(&keywords);
+        assert_eq!(now.classes, prebuilt::CLASSES);
+        assert_eq!(now.table, prebuilt::TABLE);
+        assert_eq!(now.first_match, prebuilt::FIRST_MATCH);
+        assert_eq!(now.stride, prebuilt::STRIDE);
+        let ahead: Vec<Vec<(usize, usize)>> =
+            prebuilt::MATCHES.iter().map(|r| r.iter().map(|&(p, l)| (p as usize, l as usize)).collect()).collect();
+        assert_eq!(now.matches, ahead);
+        // The matcher of the built-in rules collects exactly these keywords, so it borrows
+        // the prebuilt table instead of building one.
+        let matcher = Matcher::new(crate::rules::builtin().unwrap()).unwrap();
+        let dfa = matcher.prefilter.as_ref().unwrap();
+        assert!(matches!(dfa.table, Cow::Borrowed(_)), "the built-in pack built its keyword table at run time");
+        assert!(keywords.len() > 100);
+        // A rule set of its own builds its own.
+        let own = Matcher::new(
+            load_text("[[rules]]\nid = \"x\"\nregex = 'zzq[0-9]{8}'\nkeywords = [\"zzq\"]\n", "t.toml").unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(own.prefilter.as_ref().unwrap().table, Cow::Owned(_)));
+    }
 
     #[test]
     fn a_keyword_in_the_overlap_still_opens_a_window_on_a_match_the_chunk_owns() {

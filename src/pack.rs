@@ -115,3 +115,10 @@ pub const PACK: &[(&str, &str)] = &[
 /// what the program reads (parsing it takes a fifth of the instructions the TOML took); the
 /// TOML of [`PACK`] is for the tests that hold the two together.
 pub const PACK_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/pack_json.rs"));
+
+/// The keyword automaton of the built-in pack's keywords, computed by `build.rs` with
+/// [`crate::keyword_table::build`] (see `matcher::KeywordDfa::new`, which takes it when a
+/// scan's keywords are exactly [`prebuilt::KEYWORDS`]).
+pub mod prebuilt {
+    include!(concat!(env!("OUT_DIR"), "/keyword_dfa.rs"));
+}
