@@ -51,24 +51,27 @@ fn main() {
 fn keyword_dfa(keywords: &[Vec<u8>]) -> String {
     println!("cargo:rerun-if-changed=src/keyword_table.rs");
     let t = keyword_table::build(keywords);
+    let keywords: Vec<String> = keywords.iter().map(|k| format!("&{k:?}")).collect();
     let mut out = String::new();
-    let list = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(",");
-    writeln!(out, "/// The keywords, lowercase, in the order the matcher collects them.").unwrap();
-    writeln!(out, "pub static KEYWORDS: &[&[u8]] = &[{}];", list(&mut keywords.iter().map(|k| format!("&{k:?}"))))
-        .unwrap();
-    writeln!(out, "/// Byte classes.").unwrap();
-    writeln!(out, "pub static CLASSES: [u8; 256] = {:?};", t.classes).unwrap();
-    writeln!(out, "/// Transitions.").unwrap();
-    writeln!(out, "pub static TABLE: [u32; {}] = {:?};", t.table.len(), t.table).unwrap();
-    writeln!(out, "/// Row offset of the first match state.").unwrap();
-    writeln!(out, "pub const FIRST_MATCH: u32 = {};", t.first_match).unwrap();
-    writeln!(out, "/// Row stride.").unwrap();
-    writeln!(out, "pub const STRIDE: usize = {};", t.stride).unwrap();
-    let rows = t
-        .matches
-        .iter()
-        .map(|row| format!("&{:?}", row.iter().map(|&(p, l)| (p as u32, l as u32)).collect::<Vec<_>>()));
-    writeln!(out, "/// Row index → the keywords (pattern index, length) ending there.").unwrap();
-    writeln!(out, "pub static MATCHES: &[&[(u32, u32)]] = &[{}];", list(&mut { rows })).unwrap();
+    let mut item = |doc: &str, decl: &str, value: String| writeln!(out, "/// {doc}\npub {decl} = {value};").unwrap();
+    item(
+        "The keywords, lowercase, in the order the matcher collects them.",
+        "static KEYWORDS: &[&[u8]]",
+        format!("&[{}]", keywords.join(",")),
+    );
+    item("Byte classes.", "static CLASSES: [u8; 256]", format!("{:?}", t.classes));
+    item("Transitions.", &format!("static TABLE: [u32; {}]", t.table.len()), format!("{:?}", t.table));
+    item("Row offset of the first match state.", "const FIRST_MATCH: u32", t.first_match.to_string());
+    item("Row stride.", "const STRIDE: usize", t.stride.to_string());
+    item(
+        "Match state → where its keywords start in `MATCHES`.",
+        &format!("static MATCH_START: [u32; {}]", t.match_start.len()),
+        format!("{:?}", t.match_start),
+    );
+    item(
+        "Keywords (pattern index, length) ending in each match state.",
+        &format!("static MATCHES: [(u32, u32); {}]", t.matches.len()),
+        format!("{:?}", t.matches),
+    );
     out
 }

@@ -5,20 +5,35 @@
 //!
 //! Invariant: the same keywords in the same order give the same tables, wherever built.
 
-/// A keyword automaton's tables (see `matcher::KeywordDfa`, which walks them).
+use std::borrow::Cow;
+
+/// A keyword automaton's tables (see `matcher::KeywordDfa`, which walks them): borrowed from
+/// the binary for the built-in pack (`pack::prebuilt::tables`), owned when built at run time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tables {
     /// Byte → class: one per byte occurring in a keyword (both cases share one), 0 for the rest.
     pub classes: [u8; 256],
     /// `state row offset + class` → next state's row offset; the start state is row 0, the
     /// match states' rows come last, from `first_match` on.
-    pub table: Vec<u32>,
+    pub table: Cow<'static, [u32]>,
     /// Row offset of the first match state.
     pub first_match: u32,
     /// Row stride (a power of two ≥ the class count).
     pub stride: usize,
-    /// Row index → the keywords (pattern index, length) ending there.
-    pub matches: Vec<Vec<(usize, usize)>>,
+    /// Match state `m` (row offset `first_match + m * stride`) → where its keywords start in
+    /// [`Tables::matches`]; one more entry closes the last.
+    pub match_start: Cow<'static, [u32]>,
+    /// The keywords `(pattern index, length)` ending in each match state, state after state.
+    pub matches: Cow<'static, [(u32, u32)]>,
+}
+
+impl Tables {
+    /// The keywords `(pattern index, length)` ending in the match state at row offset `state`.
+    #[inline]
+    pub fn matches_at(&self, state: u32) -> &[(u32, u32)] {
+        let m = (state - self.first_match) as usize / self.stride;
+        &self.matches[self.match_start[m] as usize..self.match_start[m + 1] as usize]
+    }
 }
 
 /// Builds the automaton for `patterns` (ASCII case-insensitive): a trie over byte classes,
@@ -90,12 +105,22 @@ pub fn build(patterns: &[Vec<u8>]) -> Tables {
     }
     // Row after row, each entry written once (not zeroed first: the table is ~1 MB).
     let mut table = Vec::with_capacity(rows.len() * stride);
-    let mut matches = Vec::with_capacity(rows.len());
     for &node in &rows {
         debug_assert_eq!(row[node] as usize, table.len());
         table.extend(next[node * stride..][..stride].iter().map(|&to| row[to as usize]));
-        matches.push(std::mem::take(&mut found[node]));
     }
-    let first_match = (plain.len() * stride) as u32;
-    Tables { classes, table, first_match, stride, matches }
+    let mut match_start = vec![0u32];
+    let mut matches = Vec::new();
+    for &node in &ending {
+        matches.extend(found[node].iter().map(|&(p, len)| (p as u32, len as u32)));
+        match_start.push(matches.len() as u32);
+    }
+    Tables {
+        classes,
+        table: Cow::Owned(table),
+        first_match: (plain.len() * stride) as u32,
+        stride,
+        match_start: Cow::Owned(match_start),
+        matches: Cow::Owned(matches),
+    }
 }

@@ -8,12 +8,12 @@
 
 use crate::chunk::{count_lines, Chunk, Content, Origin, Positions};
 use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
+use crate::keyword_table::Tables;
 use crate::known::Known;
 use crate::rules::{KeywordScope, Rule};
 use anyhow::Result;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -370,20 +370,12 @@ impl Matcher {
 /// states sank (tested once per block) cost a quarter of the time on a core dump, where
 /// `libssl.so` puts the keyword `sl.` every hundred bytes.
 struct KeywordDfa {
-    /// Byte → class: one per byte occurring in a keyword (both cases share one), 0 for the rest.
-    classes: [u8; 256],
-    /// `state row offset + class` → next state's row offset. The start state is row 0; the
-    /// match states' rows come last, from `first_match` on. (An index masked to a power-of-two
-    /// length, a `MATCH` bit dropped by the mask, spared the bounds check but put an `and` on
-    /// the chain of dependent loads each byte waits for; a bounds check is a predicted branch
-    /// beside it: a 1 GiB core dump on one thread took 0.77 CPU-s instead of 0.81, medians of
-    /// 5 interleaved runs.)
-    table: Cow<'static, [u32]>,
-    first_match: u32,
-    /// Row stride (a power of two ≥ the class count).
-    stride: usize,
-    /// State index → the keywords (pattern index, length) ending there.
-    matches: Vec<Vec<(usize, usize)>>,
+    /// Classes, transitions and match states. (An index into the table masked to a
+    /// power-of-two length, a `MATCH` bit dropped by the mask, spared the bounds check but put
+    /// an `and` on the chain of dependent loads each byte waits for; a bounds check is a
+    /// predicted branch beside it: a 1 GiB core dump on one thread took 0.77 CPU-s instead of
+    /// 0.81, medians of 5 interleaved runs.)
+    tables: Tables,
     /// The longest keyword's length.
     longest: usize,
     /// Every keyword is made of string bytes (so `hits_in_strings` finds them all).
@@ -412,34 +404,12 @@ impl KeywordDfa {
     /// own), else built now ([`crate::keyword_table::build`]).
     fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
         use crate::pack::prebuilt;
-        let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        let ascii = patterns.iter().flatten().all(|&b| is_string_byte(b));
         let is_pack = prebuilt::KEYWORDS.len() == patterns.len()
             && prebuilt::KEYWORDS.iter().zip(patterns).all(|(k, p)| *k == p.as_slice());
-        if is_pack {
-            let matches = prebuilt::MATCHES
-                .iter()
-                .map(|row| row.iter().map(|&(p, len)| (p as usize, len as usize)).collect())
-                .collect();
-            return KeywordDfa {
-                classes: prebuilt::CLASSES,
-                table: Cow::Borrowed(&prebuilt::TABLE[..]),
-                first_match: prebuilt::FIRST_MATCH,
-                stride: prebuilt::STRIDE,
-                matches,
-                longest,
-                ascii,
-            };
-        }
-        let t = crate::keyword_table::build(patterns);
         KeywordDfa {
-            classes: t.classes,
-            table: Cow::Owned(t.table),
-            first_match: t.first_match,
-            stride: t.stride,
-            matches: t.matches,
-            longest,
-            ascii,
+            tables: if is_pack { prebuilt::tables() } else { crate::keyword_table::build(patterns) },
+            longest: patterns.iter().map(Vec::len).max().unwrap_or(0),
+            ascii: patterns.iter().flatten().all(|&b| is_string_byte(b)),
         }
     }
 
@@ -458,7 +428,8 @@ impl KeywordDfa {
         let bounds: [usize; LANES + 1] = std::array::from_fn(|k| if k == LANES { data.len() } else { k * part });
         let from: [usize; LANES] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
         let blocks = (0..LANES).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0) / BLOCK;
-        let table = &self.table[..];
+        let Tables { classes, table, first_match, .. } = &self.tables;
+        let (table, first_match) = (&table[..], *first_match);
         let mut states = [0u32; LANES];
         for b in 0..blocks {
             let at = b * BLOCK;
@@ -469,9 +440,9 @@ impl KeywordDfa {
             #[allow(clippy::needless_range_loop)]
             for i in 0..BLOCK {
                 for k in 0..LANES {
-                    let class = u32::from(self.classes[usize::from(lanes[k][i])]);
+                    let class = u32::from(classes[usize::from(lanes[k][i])]);
                     states[k] = table[(states[k] + class) as usize];
-                    if states[k] >= self.first_match {
+                    if states[k] >= first_match {
                         let end = from[k] + at + i + 1;
                         if end > bounds[k] {
                             self.report(states[k], end, &mut hit);
@@ -554,10 +525,11 @@ impl KeywordDfa {
         report_after: usize,
         hit: &mut impl FnMut(usize, usize, usize),
     ) -> u32 {
-        let table = &self.table[..];
+        let Tables { classes, table, first_match, .. } = &self.tables;
+        let (table, first_match) = (&table[..], *first_match);
         for (i, &byte) in data.iter().enumerate().skip(from) {
-            state = table[(state + u32::from(self.classes[usize::from(byte)])) as usize];
-            if state >= self.first_match && i + 1 > report_after {
+            state = table[(state + u32::from(classes[usize::from(byte)])) as usize];
+            if state >= first_match && i + 1 > report_after {
                 self.report(state, i + 1, hit);
             }
         }
@@ -567,8 +539,8 @@ impl KeywordDfa {
     /// Reports the keywords of the match state at row offset `state`, ending at `end`.
     #[cold]
     fn report(&self, state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
-        for &(pattern, len) in &self.matches[state as usize / self.stride] {
-            hit(pattern, end - len, end);
+        for &(pattern, len) in self.tables.matches_at(state) {
+            hit(pattern as usize, end - len as usize, end);
         }
     }
 }
@@ -1144,26 +1116,22 @@ mod tests {
         use crate::pack::prebuilt;
         // Tables built at run time from the prebuilt keyword list equal the prebuilt ones.
         let keywords: Vec<Vec<u8>> = prebuilt::KEYWORDS.iter().map(|k| k.to_vec()).collect();
-        let now = build(&keywords);
-        assert_eq!(now.classes, prebuilt::CLASSES);
-        assert_eq!(now.table, prebuilt::TABLE);
-        assert_eq!(now.first_match, prebuilt::FIRST_MATCH);
-        assert_eq!(now.stride, prebuilt::STRIDE);
-        let ahead: Vec<Vec<(usize, usize)>> =
-            prebuilt::MATCHES.iter().map(|r| r.iter().map(|&(p, l)| (p as usize, l as usize)).collect()).collect();
-        assert_eq!(now.matches, ahead);
+        assert_eq!(build(&keywords), prebuilt::tables());
         // The matcher of the built-in rules collects exactly these keywords, so it borrows
         // the prebuilt table instead of building one.
         let matcher = Matcher::new(crate::rules::builtin().unwrap()).unwrap();
         let dfa = matcher.prefilter.as_ref().unwrap();
-        assert!(matches!(dfa.table, Cow::Borrowed(_)), "the built-in pack built its keyword table at run time");
+        assert!(
+            matches!(dfa.tables.table, std::borrow::Cow::Borrowed(_)),
+            "the built-in pack built its keyword table at run time"
+        );
         assert!(keywords.len() > 100);
         // A rule set of its own builds its own.
         let own = Matcher::new(
             load_text("[[rules]]\nid = \"x\"\nregex = 'zzq[0-9]{8}'\nkeywords = [\"zzq\"]\n", "t.toml").unwrap(),
         )
         .unwrap();
-        assert!(matches!(own.prefilter.as_ref().unwrap().table, Cow::Owned(_)));
+        assert!(matches!(own.prefilter.as_ref().unwrap().tables.table, std::borrow::Cow::Owned(_)));
     }
 
     #[test]

@@ -120,5 +120,20 @@ pub const PACK_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/pack_
 /// [`crate::keyword_table::build`] (see `matcher::KeywordDfa::new`, which takes it when a
 /// scan's keywords are exactly [`prebuilt::KEYWORDS`]).
 pub mod prebuilt {
+    use crate::keyword_table::Tables;
+    use std::borrow::Cow;
+
     include!(concat!(env!("OUT_DIR"), "/keyword_dfa.rs"));
+
+    /// The tables, borrowed from the binary (nothing built or copied).
+    pub fn tables() -> Tables {
+        Tables {
+            classes: CLASSES,
+            table: Cow::Borrowed(&TABLE),
+            first_match: FIRST_MATCH,
+            stride: STRIDE,
+            match_start: Cow::Borrowed(&MATCH_START),
+            matches: Cow::Borrowed(&MATCHES),
+        }
+    }
 }
