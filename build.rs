@@ -60,18 +60,24 @@ fn keyword_dfa(keywords: &[Vec<u8>]) -> String {
         format!("&[{}]", keywords.join(",")),
     );
     item("Byte classes.", "static CLASSES: [u8; 256]", format!("{:?}", t.classes));
-    item("Transitions.", &format!("static TABLE: [u32; {}]", t.table.len()), format!("{:?}", t.table));
+    item("Transitions.", &format!("static TABLE: [u16; {}]", t.table.len()), format!("{:?}", t.table));
     item("Row offset of the first match state.", "const FIRST_MATCH: u32", t.first_match.to_string());
     item("Row stride.", "const STRIDE: usize", t.stride.to_string());
+    item("Keyword bytes looked for.", "const PREFIX: usize", t.prefix.to_string());
     item(
         "Match state → where its keywords start in `MATCHES`.",
         &format!("static MATCH_START: [u32; {}]", t.match_start.len()),
         format!("{:?}", t.match_start),
     );
     item(
-        "Keywords (pattern index, length) ending in each match state.",
-        &format!("static MATCHES: [(u32, u32); {}]", t.matches.len()),
+        "Keywords (pattern index, length, start in `TEXT`) whose prefix ends in each match state.",
+        &format!("static MATCHES: [(u32, u32, u32); {}]", t.matches.len()),
         format!("{:?}", t.matches),
+    );
+    item(
+        "The keywords, lowercase, one after another.",
+        &format!("static TEXT: [u8; {}]", t.text.len()),
+        format!("{:?}", t.text),
     );
     out
 }

@@ -8,7 +8,7 @@
 
 use crate::chunk::{count_lines, Chunk, Content, Origin, Positions};
 use crate::finding::{Finding, RuleInfo, Secret, CONTEXT_CAP};
-use crate::keyword_table::Tables;
+use crate::keyword_table::{Tables, TABLE_LEN, UNIT};
 use crate::known::Known;
 use crate::rules::{KeywordScope, Rule};
 use anyhow::Result;
@@ -368,13 +368,14 @@ impl Matcher {
 /// [`LANES`] slices of a chunk at once. The test for a match state after each byte is off that
 /// chain of loads, and costs nothing measurable; walking a block again on a table where match
 /// states sank (tested once per block) cost a quarter of the time on a core dump, where
-/// `libssl.so` puts the keyword `sl.` every hundred bytes.
+/// `libssl.so` puts the keyword `sl.` every hundred bytes. The match states a block reaches
+/// are noted and reported after it: reporting inside the walk kept more registers live than
+/// there are, and a lane's state went through the stack on every byte.
 struct KeywordDfa {
     /// Classes, transitions and match states. (An index into the table masked to a
-    /// power-of-two length, a `MATCH` bit dropped by the mask, spared the bounds check but put
-    /// an `and` on the chain of dependent loads each byte waits for; a bounds check is a
-    /// predicted branch beside it: a 1 GiB core dump on one thread took 0.77 CPU-s instead of
-    /// 0.81, medians of 5 interleaved runs.)
+    /// power-of-two length spared the bounds check but put an `and` on the chain of dependent
+    /// loads each byte waits for: slower. `u16` states inside a table of fixed length spare it
+    /// with nothing on the chain: see [`crate::keyword_table`].)
     tables: Tables,
     /// The longest keyword's length.
     longest: usize,
@@ -421,39 +422,49 @@ impl KeywordDfa {
     /// (by the lane it ends in, and only by it).
     fn hits(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         let part = data.len() / LANES;
-        if part < 2 * self.longest.max(BLOCK) {
-            self.walk(data, 0, 0, 0, &mut hit);
+        // The longest prefix the automaton looks for.
+        let head = self.longest.min(self.tables.prefix).max(1);
+        if part < 2 * head.max(BLOCK) {
+            self.walk(data, 0, data.len(), 0, 0, &mut hit);
             return;
         }
         let bounds: [usize; LANES + 1] = std::array::from_fn(|k| if k == LANES { data.len() } else { k * part });
-        let from: [usize; LANES] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - self.longest });
+        let from: [usize; LANES] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 - head });
         let blocks = (0..LANES).map(|k| bounds[k + 1] - from[k]).min().unwrap_or(0) / BLOCK;
-        let Tables { classes, table, first_match, .. } = &self.tables;
-        let (table, first_match) = (&table[..], *first_match);
+        let (classes, table, first_match) = self.parts();
         let mut states = [0u32; LANES];
+        // The match states a block reached, `(state, lane * BLOCK + byte)`: at most one per
+        // byte of each lane, so the `%` never wraps (it spares a bounds check).
+        let mut ended = [(0u32, 0u32); LANES * BLOCK];
         for b in 0..blocks {
             let at = b * BLOCK;
             let lanes: [&[u8; BLOCK]; LANES] = std::array::from_fn(|k| {
                 data[from[k] + at..from[k] + at + BLOCK].try_into().expect("a block is BLOCK bytes")
             });
+            let mut n = 0;
             // Byte `i` of every lane, then byte `i + 1`: the lanes' loads overlap.
             #[allow(clippy::needless_range_loop)]
             for i in 0..BLOCK {
                 for k in 0..LANES {
                     let class = u32::from(classes[usize::from(lanes[k][i])]);
-                    states[k] = table[(states[k] + class) as usize];
+                    states[k] = u32::from(table[(UNIT as u32 * states[k] + class) as usize]);
                     if states[k] >= first_match {
-                        let end = from[k] + at + i + 1;
-                        if end > bounds[k] {
-                            self.report(states[k], end, &mut hit);
-                        }
+                        ended[n % (LANES * BLOCK)] = (states[k], (k * BLOCK + i) as u32);
+                        n += 1;
                     }
+                }
+            }
+            for &(state, lane_byte) in &ended[..n] {
+                let (k, i) = (lane_byte as usize / BLOCK, lane_byte as usize % BLOCK);
+                let end = from[k] + at + i + 1;
+                if end > bounds[k] {
+                    self.report(data, state, end, &mut hit);
                 }
             }
         }
         for k in 0..LANES {
             let tail = from[k] + blocks * BLOCK;
-            self.walk(&data[..bounds[k + 1]], tail, states[k], bounds[k], &mut hit);
+            self.walk(data, tail, bounds[k + 1], states[k], bounds[k], &mut hit);
         }
     }
 
@@ -515,32 +526,42 @@ impl KeywordDfa {
         Some(utf16)
     }
 
-    /// Walks `data[from..]` from `state`, reporting the keywords that end after `report_after`;
-    /// returns the state it ends in.
+    /// Walks `data[from..to]` from `state`, reporting the keywords whose prefix ends after
+    /// `report_after`; returns the state it ends in.
     fn walk(
         &self,
         data: &[u8],
         from: usize,
+        to: usize,
         mut state: u32,
         report_after: usize,
         hit: &mut impl FnMut(usize, usize, usize),
     ) -> u32 {
-        let Tables { classes, table, first_match, .. } = &self.tables;
-        let (table, first_match) = (&table[..], *first_match);
-        for (i, &byte) in data.iter().enumerate().skip(from) {
-            state = table[(state + u32::from(classes[usize::from(byte)])) as usize];
+        let (classes, table, first_match) = self.parts();
+        for (i, &byte) in data[..to].iter().enumerate().skip(from) {
+            state = u32::from(table[(UNIT as u32 * state + u32::from(classes[usize::from(byte)])) as usize]);
             if state >= first_match && i + 1 > report_after {
-                self.report(state, i + 1, hit);
+                self.report(data, state, i + 1, hit);
             }
         }
         state
     }
 
-    /// Reports the keywords of the match state at row offset `state`, ending at `end`.
+    /// The classes, the table at its fixed length (so that no index into it is checked: a
+    /// `u16` state and a `u8` class are always inside) and the first match state.
+    fn parts(&self) -> (&[u8; 256], &[u16; TABLE_LEN], u32) {
+        let table = self.tables.table[..].try_into().expect("keyword tables are TABLE_LEN long");
+        (&self.tables.classes, table, self.tables.first_match)
+    }
+
+    /// Reports the keywords whose prefix ends at `end` in the match state at row offset
+    /// `state` and that `data` holds whole from there.
     #[cold]
-    fn report(&self, state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
-        for &(pattern, len) in self.tables.matches_at(state) {
-            hit(pattern as usize, end - len as usize, end);
+    fn report(&self, data: &[u8], state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
+        for &m in self.tables.matches_at(state) {
+            if let Some(r) = self.tables.confirm(data, m, end) {
+                hit(m.0 as usize, r.start, r.end);
+            }
         }
     }
 }
@@ -1198,6 +1219,80 @@ mod tests {
             got.sort_unstable();
             assert_eq!(got, want, "length {len}");
         }
+    }
+
+    /// A keyword occurrence: `(pattern, start, end)`.
+    type Hit = (usize, usize, usize);
+
+    /// Every keyword occurrence in `data`, sorted: what `kd` reports
+    /// and what Aho-Corasick (overlapping, case-insensitive) finds.
+    fn hits_both_ways(kd: &KeywordDfa, patterns: &[Vec<u8>], data: &[u8]) -> (Vec<Hit>, Vec<Hit>) {
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(patterns).unwrap();
+        let mut want: Vec<_> =
+            ac.find_overlapping_iter(data).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
+        let mut got = Vec::new();
+        kd.hits(data, |p, s, e| got.push((p, s, e)));
+        want.sort_unstable();
+        got.sort_unstable();
+        (got, want)
+    }
+
+    #[test]
+    fn keyword_dfa_on_keyword_prefixes_finds_every_whole_keyword() {
+        // The automaton of the first 1, 2 or 3 bytes of each keyword: every hit is checked
+        // against the whole keyword, which may run past a lane's end or the data's.
+        let patterns: Vec<Vec<u8>> =
+            ["auth0", "ghp_", "key", "api_key", "password", "pass", "://", "sk-ant-", "ey", "_auth", "passwd"]
+                .map(|p| p.as_bytes().to_vec())
+                .into();
+        let mut seed = 11u64;
+        for prefix in [1, 2, 3] {
+            let kd = KeywordDfa { tables: crate::keyword_table::build_on(&patterns, prefix), longest: 8, ascii: true };
+            for len in [0usize, 7, 64, 1000, 4099, 100_003] {
+                let mut data: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        b"abcdeyKkPpAaSsWwOoRrDd_:/ghpikn- \n"[(seed >> 33) as usize % 34]
+                    })
+                    .collect();
+                for q in 1..4 {
+                    let at = (len * q / 4).saturating_sub(3);
+                    if at + 8 <= data.len() {
+                        data[at..at + 8].copy_from_slice(b"PassWord");
+                    }
+                }
+                if len >= 5 {
+                    // A keyword whose prefix is at the very end, cut short by the data's end.
+                    data[len - 5..].copy_from_slice(b"passw");
+                }
+                let (got, want) = hits_both_ways(&kd, &patterns, &data);
+                assert_eq!(got, want, "prefix {prefix}, length {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_keyword_set_too_large_for_u16_states_is_looked_for_by_prefix_and_still_found() {
+        // 4,000 keywords of 12 to 20 bytes: ~50,000 trie states, more than `u16` states hold.
+        let mut seed = 3u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let alphabet = b"abcdefghijklmnopqrstuvwxyz0123_-";
+        let patterns: Vec<Vec<u8>> =
+            (0..4000).map(|_| (0..12 + next() % 9).map(|_| alphabet[next() % alphabet.len()]).collect()).collect();
+        let kd = KeywordDfa::new(&patterns);
+        assert!(kd.tables.prefix < 12, "prefix {}", kd.tables.prefix);
+        let mut data: Vec<u8> = (0..200_000).map(|_| alphabet[next() % alphabet.len()]).collect();
+        for at in (100..199_000).step_by(997) {
+            let p = &patterns[next() % patterns.len()];
+            let upper: Vec<u8> = p.iter().map(|b| if next() % 2 == 0 { b.to_ascii_uppercase() } else { *b }).collect();
+            data[at..at + p.len()].copy_from_slice(&upper);
+        }
+        let (got, want) = hits_both_ways(&kd, &patterns, &data);
+        assert!(want.len() >= 190, "planted keywords: {}", want.len());
+        assert_eq!(got, want);
     }
 
     #[test]

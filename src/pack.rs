@@ -132,8 +132,10 @@ pub mod prebuilt {
             table: Cow::Borrowed(&TABLE),
             first_match: FIRST_MATCH,
             stride: STRIDE,
+            prefix: PREFIX,
             match_start: Cow::Borrowed(&MATCH_START),
             matches: Cow::Borrowed(&MATCHES),
+            text: Cow::Borrowed(&TEXT),
         }
     }
 }
