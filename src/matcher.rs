@@ -1183,40 +1183,44 @@ mod tests {
         }
     }
 
+    /// The keywords the automaton tests walk for.
+    fn test_keywords() -> Vec<Vec<u8>> {
+        ["auth0", "ghp_", "key", "api_key", "password", "pass", "://", "sk-ant-", "ey", "_auth", "passwd"]
+            .map(|p| p.as_bytes().to_vec())
+            .into()
+    }
+
+    /// `len` bytes of the keywords' letters in both cases, with `PassWord` straddling each
+    /// quarter boundary (where the lanes meet) and `_AuTh0` after it: a keyword ending where
+    /// another does, reached by a failure link from it.
+    fn keyword_soup(seed: &mut u64, len: usize) -> Vec<u8> {
+        let mut data: Vec<u8> = (0..len)
+            .map(|_| {
+                *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                b"abcdeyKkPpAaSsWwOoRrDd_:/ghpikn- \n"[(*seed >> 33) as usize % 34]
+            })
+            .collect();
+        for q in 1..4 {
+            let at = (len * q / 4).saturating_sub(3);
+            if at + 8 <= data.len() {
+                data[at..at + 8].copy_from_slice(b"PassWord");
+            }
+            let at = (len * q / 4 + 20).min(len.saturating_sub(6));
+            if at + 6 <= data.len() && len > 64 {
+                data[at..at + 6].copy_from_slice(b"_AuTh0");
+            }
+        }
+        data
+    }
+
     #[test]
     fn keyword_dfa_finds_what_aho_corasick_finds_across_its_four_streams() {
-        let patterns: Vec<Vec<u8>> =
-            ["auth0", "ghp_", "key", "api_key", "password", "pass", "://", "sk-ant-", "ey", "_auth"]
-                .map(|p| p.as_bytes().to_vec())
-                .into();
-        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns).unwrap();
+        let patterns = test_keywords();
         let kd = KeywordDfa::new(&patterns);
-        // Keywords everywhere, in both cases, and straddling each quarter boundary of every length.
+        assert_eq!(kd.tables.prefix, 8, "these keywords fit whole");
         let mut seed = 7u64;
         for len in [0usize, 5, 63, 64, 65, 1000, 4099, 20_000, 100_003] {
-            let mut data: Vec<u8> = (0..len)
-                .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    b"abcdeyKkPpAaSsWwOoRrDd_:/ghpikn- \n"[(seed >> 33) as usize % 34]
-                })
-                .collect();
-            for q in 1..4 {
-                let at = (len * q / 4).saturating_sub(3);
-                if at + 8 <= data.len() {
-                    data[at..at + 8].copy_from_slice(b"PassWord");
-                }
-                // A keyword ending where another does, reached by a failure link from it.
-                let at = (len * q / 4 + 20).min(len.saturating_sub(6));
-                if at + 6 <= data.len() && len > 64 {
-                    data[at..at + 6].copy_from_slice(b"_AuTh0");
-                }
-            }
-            let mut want: Vec<(usize, usize, usize)> =
-                ac.find_overlapping_iter(&data).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
-            let mut got = Vec::new();
-            kd.hits(&data, |p, s, e| got.push((p, s, e)));
-            want.sort_unstable();
-            got.sort_unstable();
+            let (got, want) = hits_both_ways(&kd, &patterns, &keyword_soup(&mut seed, len));
             assert_eq!(got, want, "length {len}");
         }
     }
@@ -1241,26 +1245,12 @@ mod tests {
     fn keyword_dfa_on_keyword_prefixes_finds_every_whole_keyword() {
         // The automaton of the first 1, 2 or 3 bytes of each keyword: every hit is checked
         // against the whole keyword, which may run past a lane's end or the data's.
-        let patterns: Vec<Vec<u8>> =
-            ["auth0", "ghp_", "key", "api_key", "password", "pass", "://", "sk-ant-", "ey", "_auth", "passwd"]
-                .map(|p| p.as_bytes().to_vec())
-                .into();
+        let patterns = test_keywords();
         let mut seed = 11u64;
         for prefix in [1, 2, 3] {
             let kd = KeywordDfa { tables: crate::keyword_table::build_on(&patterns, prefix), longest: 8, ascii: true };
             for len in [0usize, 7, 64, 1000, 4099, 100_003] {
-                let mut data: Vec<u8> = (0..len)
-                    .map(|_| {
-                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        b"abcdeyKkPpAaSsWwOoRrDd_:/ghpikn- \n"[(seed >> 33) as usize % 34]
-                    })
-                    .collect();
-                for q in 1..4 {
-                    let at = (len * q / 4).saturating_sub(3);
-                    if at + 8 <= data.len() {
-                        data[at..at + 8].copy_from_slice(b"PassWord");
-                    }
-                }
+                let mut data = keyword_soup(&mut seed, len);
                 if len >= 5 {
                     // A keyword whose prefix is at the very end, cut short by the data's end.
                     data[len - 5..].copy_from_slice(b"passw");
