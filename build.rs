@@ -75,7 +75,7 @@ fn keyword_dfa(keywords: &[Vec<u8>]) -> String {
         format!("{:?}", t.matches),
     );
     item(
-        "The keywords, lowercase, one after another.",
+        "The keywords' tails past the prefix, lowercase, one after another.",
         &format!("static TEXT: [u8; {}]", t.text.len()),
         format!("{:?}", t.text),
     );

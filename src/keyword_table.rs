@@ -5,8 +5,8 @@
 //!
 //! A state is a `u16`: its row's offset in units of [`UNIT`] entries. The walk computes the
 //! next index as `4 * state + class` (one `lea`) and the table's fixed length ([`TABLE_LEN`])
-//! holds every such index, so no index is checked: 4 instead of 6 instructions on the path of
-//! each byte, and half the table (the built-in pack: 3,465 states, rows of 350 KiB instead
+//! holds every such index, so no index is checked: 6 instead of 8 instructions for each byte
+//! of each lane, and half the table (the built-in pack: 3,465 states, rows of 350 KiB instead
 //! of 870). A rule set too large for `u16` states is looked for by its keywords' first
 //! [`Tables::prefix`] bytes, the longest prefix that fits, each hit then checked against the
 //! whole keyword.
@@ -32,14 +32,15 @@ pub struct Tables {
     pub stride: usize,
     /// How many first bytes of each keyword the automaton looks for.
     pub prefix: usize,
-    /// Match state `m` (row offset `first_match + m * stride`) → where its keywords start in
+    /// Match state `m` (state `first_match + m * stride / UNIT`) → where its keywords start in
     /// [`Tables::matches`]; one more entry closes the last.
     pub match_start: Cow<'static, [u32]>,
-    /// The keywords `(pattern index, length, start in text)` whose prefix (the whole keyword
-    /// when it is no longer than [`Tables::prefix`]) ends in each match state, state after
-    /// state.
+    /// The keywords `(pattern index, length, start of its tail in text)` whose prefix (the
+    /// whole keyword when it is no longer than [`Tables::prefix`]) ends in each match state,
+    /// state after state.
     pub matches: Cow<'static, [(u32, u32, u32)]>,
-    /// The keywords, lowercase, one after another: what a prefix hit is checked against.
+    /// The keywords' tails past the prefix, lowercase, one after another: what a prefix hit is
+    /// checked against (empty when every keyword fits whole).
     pub text: Cow<'static, [u8]>,
 }
 
@@ -53,8 +54,8 @@ pub const TABLE_LEN: usize = UNIT * u16::MAX as usize + 256;
 const MAX_CELLS: usize = UNIT * (u16::MAX as usize + 1);
 
 impl Tables {
-    /// The keywords `(pattern index, length, start in text)` whose prefix ends in the match
-    /// state at row offset `state`.
+    /// The keywords `(pattern index, length, start of its tail in text)` whose prefix ends in
+    /// match state `state`.
     #[inline]
     pub fn matches_at(&self, state: u32) -> &[(u32, u32, u32)] {
         let m = (state - self.first_match) as usize * UNIT / self.stride;
@@ -70,7 +71,7 @@ impl Tables {
         let start = end - seen;
         if len > seen {
             let rest = data.get(end..start + len)?;
-            if !rest.eq_ignore_ascii_case(&self.text[at + seen..at + len]) {
+            if !rest.eq_ignore_ascii_case(&self.text[at..at + len - seen]) {
                 return None;
             }
         }
@@ -136,7 +137,7 @@ pub fn build_on(patterns: &[Vec<u8>], prefix: usize) -> Tables {
     next.resize(stride, NONE);
     let mut found: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(most);
     found.push(Vec::new());
-    let mut text = Vec::with_capacity(patterns.iter().map(Vec::len).sum());
+    let mut text = Vec::new();
     for (p, (head, pattern)) in heads().zip(patterns).enumerate() {
         let mut node = 0;
         for &b in head {
@@ -149,7 +150,7 @@ pub fn build_on(patterns: &[Vec<u8>], prefix: usize) -> Tables {
             node = next[at] as usize;
         }
         found[node].push((p as u32, pattern.len() as u32, text.len() as u32));
-        text.extend(pattern.iter().map(u8::to_ascii_lowercase));
+        text.extend(pattern[head.len()..].iter().map(u8::to_ascii_lowercase));
     }
     // Breadth first: `order` is also the row order of the table (the hot states first).
     let mut order = vec![0usize];

@@ -554,8 +554,8 @@ impl KeywordDfa {
         (&self.tables.classes, table, self.tables.first_match)
     }
 
-    /// Reports the keywords whose prefix ends at `end` in the match state at row offset
-    /// `state` and that `data` holds whole from there.
+    /// Reports the keywords whose prefix ends at `end` in match state `state` and that `data`
+    /// holds whole from there.
     #[cold]
     fn report(&self, data: &[u8], state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
         for &m in self.tables.matches_at(state) {
