@@ -158,6 +158,12 @@ fn superset_mask(block: &[u8]) -> u64 {
 /// Calls `found` with the runs of bytes of `span` whose `mask` bit is set that are at least
 /// [`MIN_BASE64`] long, from `span.start` until no run is open at or past `stop`. A run ends
 /// at the span's end.
+///
+/// One block at a time: the run open at the block's start (`carry` bytes long so far) ends at
+/// its first zero, the runs inside it are the long ones of `ones_from`, and the run reaching
+/// its end is carried. Most blocks of text hold none and cost the mask and a few bit
+/// operations, without a branch on each run.
+#[inline(always)]
 fn long_runs(
     data: &[u8],
     span: Range<usize>,
@@ -165,60 +171,40 @@ fn long_runs(
     mask: impl Fn(&[u8]) -> u64,
     found: &mut dyn FnMut(Range<usize>),
 ) {
-    let mut open: Option<usize> = None;
+    let mut carry = 0;
     let mut base = span.start;
     while base < span.end {
-        if open.is_none() && base >= stop {
+        if carry == 0 && base >= stop {
             break;
         }
-        let block = &data[base..(base + 64).min(data.len())];
-        // The block's bytes inside the span.
+        // The block's bytes inside the span. The mask reads a whole block where the data
+        // has one (the vector path; a short block goes byte by byte), then drops the rest.
         let n = (span.end - base).min(64);
-        let mut ones = mask(block);
-        if n < 64 {
-            ones &= (1u64 << n) - 1;
+        let ones = mask(&data[base..(base + 64).min(data.len())]) & (u64::MAX >> (64 - n));
+        let head = (!ones).trailing_zeros() as usize;
+        if head >= n {
+            carry += n;
+            base += n;
+            continue;
         }
-        let mut pos = 0;
-        if let Some(start) = open {
-            // The run open since an earlier block ends at this block's first zero.
-            pos = ones.trailing_ones() as usize;
-            if pos == 64 {
-                base += 64;
-                continue;
-            }
-            open = None;
-            if base + pos - start >= MIN_BASE64 {
-                found(start..base + pos);
-            }
+        if carry + head >= MIN_BASE64 {
+            found(base - carry..base + head);
         }
-        // Bit i of `long`: the MIN_BASE64 bytes from i are all set.
-        let long = crate::bytemask::ones_from(ones, MIN_BASE64 as u32);
-        loop {
-            let rest = if pos < 64 { long >> pos << pos } else { 0 };
-            if rest == 0 {
-                break;
-            }
-            // The first long run's start (a run starting earlier would have its bit set too).
-            let s = rest.trailing_zeros() as usize;
-            let zeros = !ones >> s << s;
-            if zeros == 0 {
-                open = Some(base + s);
-                break;
-            }
-            pos = zeros.trailing_zeros() as usize;
-            found(base + s..base + pos);
-        }
-        // A run reaching the block's end (too short so far to be `long`) may go on.
-        if open.is_none() && n == 64 && ones >> 63 == 1 {
-            let start = 64 - ones.leading_ones() as usize;
-            if start >= pos {
-                open = Some(base + start);
-            }
+        // The run reaching the block's end goes on in the next block (a short block is the
+        // span's last: its runs end with it, inside).
+        carry = if n == 64 { ones.leading_ones() as usize } else { 0 };
+        let inner = ones & !((1u64 << head) - 1) & (u64::MAX >> carry);
+        let mut long = crate::bytemask::ones_from(inner, MIN_BASE64 as u32);
+        while long != 0 {
+            let s = long.trailing_zeros() as usize;
+            let e = s + (!inner >> s).trailing_zeros() as usize;
+            found(base + s..base + e);
+            long &= u64::MAX.checked_shl(e as u32).unwrap_or(0);
         }
         base += n;
     }
-    if let Some(start) = open.filter(|&start| span.end - start >= MIN_BASE64) {
-        found(start..span.end);
+    if carry >= MIN_BASE64 {
+        found(span.end - carry..span.end);
     }
 }
 
