@@ -163,7 +163,6 @@ fn superset_mask(block: &[u8]) -> u64 {
 /// its first zero, the runs inside it are the long ones of `ones_from`, and the run reaching
 /// its end is carried. Most blocks of text hold none and cost the mask and a few bit
 /// operations, without a branch on each run.
-#[inline(always)]
 fn long_runs(
     data: &[u8],
     span: Range<usize>,
