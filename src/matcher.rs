@@ -407,8 +407,13 @@ impl KeywordDfa {
         use crate::pack::prebuilt;
         let is_pack = prebuilt::KEYWORDS.len() == patterns.len()
             && prebuilt::KEYWORDS.iter().zip(patterns).all(|(k, p)| *k == p.as_slice());
+        KeywordDfa::on(patterns, if is_pack { prebuilt::tables() } else { crate::keyword_table::build(patterns) })
+    }
+
+    /// The automaton walking `tables`, built for `patterns`.
+    fn on(patterns: &[Vec<u8>], tables: Tables) -> KeywordDfa {
         KeywordDfa {
-            tables: if is_pack { prebuilt::tables() } else { crate::keyword_table::build(patterns) },
+            tables,
             longest: patterns.iter().map(Vec::len).max().unwrap_or(0),
             ascii: patterns.iter().flatten().all(|&b| is_string_byte(b)),
         }
@@ -417,9 +422,9 @@ impl KeywordDfa {
     /// Calls `hit(pattern, start, end)` for every occurrence of every keyword in `data`,
     /// overlapping ones included, in no particular order.
     ///
-    /// Lane `k` reports the keywords ending in `(bounds[k], bounds[k + 1]]` and starts walking
-    /// `longest - 1` bytes before its slice so a keyword straddling a boundary is seen whole
-    /// (by the lane it ends in, and only by it).
+    /// Lane `k` reports the keywords whose looked-for prefix ends in `(bounds[k], bounds[k + 1]]`
+    /// and starts walking `head - 1` bytes before its slice (`head`: the longest such prefix) so
+    /// a prefix straddling a boundary is seen whole (by the lane it ends in, and only by it).
     fn hits(&self, data: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         let part = data.len() / LANES;
         // The longest prefix the automaton looks for.
@@ -1248,7 +1253,7 @@ mod tests {
         let patterns = test_keywords();
         let mut seed = 11u64;
         for prefix in [1, 2, 3] {
-            let kd = KeywordDfa { tables: crate::keyword_table::build_on(&patterns, prefix), longest: 8, ascii: true };
+            let kd = KeywordDfa::on(&patterns, crate::keyword_table::build_on(&patterns, prefix));
             for len in [0usize, 7, 64, 1000, 4099, 100_003] {
                 let mut data = keyword_soup(&mut seed, len);
                 if len >= 5 {
