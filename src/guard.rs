@@ -8,11 +8,14 @@
 //!
 //! Invariant: every test is conservative. A guard rejects a hit only when no match of the
 //! rule's regex holds that keyword occurrence as the end of its literal string; some keyword
-//! hit of every match passes. Depends on `reach` and `rules` (to compile the suffix).
+//! hit of every match passes. Depends on `reach` and `rules` (`relax`, before the suffix is
+//! compiled).
 
 use crate::reach::{keyword_run, suffix};
-use crate::rules::{compile_windowed, relax};
-use regex_automata::meta::Regex;
+use crate::rules::relax;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use std::sync::OnceLock;
@@ -29,7 +32,44 @@ pub struct Guard {
     profile: Profile,
     /// What follows the keyword (`None`: nothing is known of it).
     rest: Option<Hir>,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: OnceLock<Option<Suffix>>,
+}
+
+/// The suffix compiled for anchored yes/no searches: a forward lazy DFA alone, without the
+/// reverse automata, captures and other engines a full regex builds, and one cache per
+/// thread that searches it.
+struct Suffix {
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+}
+
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>;
+
+impl std::fmt::Debug for Suffix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Suffix").finish_non_exhaustive()
+    }
+}
+
+impl Suffix {
+    fn compile(hir: &Hir) -> Option<Suffix> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new().which_captures(WhichCaptures::None).utf8(false).nfa_size_limit(Some(64 << 20)),
+            )
+            .build_from_hir(hir)
+            .ok()?;
+        let dfa = DFA::builder().build_from_nfa(nfa).ok()?;
+        let for_caches = dfa.clone();
+        Some(Suffix { dfa, caches: Pool::new(Box::new(move || for_caches.create_cache())) })
+    }
+
+    /// Whether a match starts at `at` and ends by `end`; true when the search gives up.
+    fn matches_at(&self, data: &[u8], at: usize, end: usize) -> bool {
+        let input = Input::new(data).range(at..end).anchored(Anchored::Yes).earliest(true);
+        let mut cache = self.caches.get();
+        self.dfa.try_search_fwd(&mut cache, &input).map_or(true, |m| m.is_some())
+    }
 }
 
 /// A zero-width assertion right before the literal string that ends at a keyword hit.
@@ -95,8 +135,8 @@ impl Guard {
             return false;
         }
         let Some(rest) = &self.rest else { return true };
-        let Some(regex) = self.compiled.get_or_init(|| compile_windowed(&relax(rest)).ok()) else { return true };
-        regex.is_match(Input::new(data).range(at..end).anchored(Anchored::Yes))
+        let Some(suffix) = self.compiled.get_or_init(|| Suffix::compile(&relax(rest))) else { return true };
+        suffix.matches_at(data, at, end)
     }
 }
 
@@ -417,5 +457,27 @@ mod tests {
         let airtable = Guard::of(&parse(cases[1].0), &kw(&["pat"])).unwrap();
         assert!(!airtable.allows(b"os.path.join(a, b)", 6, 18));
         assert!(airtable.profile.0.len() >= 15);
+    }
+
+    #[test]
+    fn the_suffix_decides_where_lead_and_profile_cannot() {
+        // `\s*` leaves the profile nothing to reject after `password`: only the compiled
+        // suffix sees that no quoted value of 8 bytes or more follows, within `end`.
+        let re = r#"password\s*[:=]\s*"([^"\s]{8,64})""#;
+        let guard = Guard::of(&parse(re), &kw(&["password"])).expect("a guard");
+        let at = "password".len();
+        let allows = |hay: &[u8]| guard.allows(hay, at, hay.len());
+        assert!(allows(br#"password = "abcdefgh""#));
+        assert!(allows(br#"password:"abcdefghijkl" and more"#));
+        assert!(!allows(b"password = abcdefgh"));
+        assert!(!allows(br#"password = "abc""#));
+        assert!(!allows(b"password_hash(value)"));
+        // A match must end within `end`: cut before the closing quote, none does.
+        let hay = br#"password = "abcdefgh""#;
+        assert!(!guard.allows(hay, at, hay.len() - 1));
+        // Any thread searches it (each with its own cache).
+        std::thread::scope(|s| {
+            s.spawn(|| assert!(allows(br#"password = "abcdefgh""#) && !allows(b"password = x")));
+        });
     }
 }
