@@ -32,7 +32,7 @@ pub struct Guard {
     profile: Profile,
     /// What follows the keyword (`None`: nothing is known of it).
     rest: Option<Hir>,
-    compiled: OnceLock<Option<Suffix>>,
+    compiled: OnceLock<Option<Box<Suffix>>>,
 }
 
 /// The suffix compiled for anchored yes/no searches: a forward lazy DFA alone, without the
@@ -52,7 +52,7 @@ impl std::fmt::Debug for Suffix {
 }
 
 impl Suffix {
-    fn compile(hir: &Hir) -> Option<Suffix> {
+    fn compile(hir: &Hir) -> Option<Box<Suffix>> {
         let nfa = thompson::Compiler::new()
             .configure(
                 thompson::Config::new().which_captures(WhichCaptures::None).utf8(false).nfa_size_limit(Some(64 << 20)),
@@ -61,7 +61,7 @@ impl Suffix {
             .ok()?;
         let dfa = DFA::builder().build_from_nfa(nfa).ok()?;
         let for_caches = dfa.clone();
-        Some(Suffix { dfa, caches: Pool::new(Box::new(move || for_caches.create_cache())) })
+        Some(Box::new(Suffix { dfa, caches: Pool::new(Box::new(move || for_caches.create_cache())) }))
     }
 
     /// Whether a match starts at `at` and ends by `end`; true when the search gives up.

@@ -219,7 +219,7 @@ pub struct Rule {
     pub spec: RuleSpec,
     /// The regex parsed and analysed: when the rule loads for a user's rule (so its errors
     /// stop the scan before it starts), on first use for the built-in pack (see [`builtin`]).
-    parsed: OnceLock<Option<Parsed>>,
+    parsed: OnceLock<Option<Box<Parsed>>>,
 }
 
 /// What a rule's regex says about its matches, worked out from the parsed pattern.
@@ -372,7 +372,7 @@ impl Rule {
     pub fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
         let rule = Rule::load(spec, file)?;
         let parsed = rule.parse()?;
-        let _ = rule.parsed.set(Some(parsed));
+        let _ = rule.parsed.set(Some(Box::new(parsed)));
         Ok(rule)
     }
 
@@ -444,13 +444,13 @@ impl Rule {
     pub fn parsed(&self) -> Option<&Parsed> {
         self.parsed
             .get_or_init(|| match self.parse() {
-                Ok(parsed) => Some(parsed),
+                Ok(parsed) => Some(Box::new(parsed)),
                 Err(e) => {
                     crate::messages::incomplete("rule not compiled", &format!("{e:#}"));
                     None
                 }
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// Parses and analyses the regex; the error names the rule and what is wrong.
@@ -505,7 +505,7 @@ fn load_spec_with(
     file: &str,
     compile: impl Fn(RuleSpec, &str) -> Result<Rule>,
 ) -> Result<Vec<Rule>, Vec<String>> {
-    let mut rules = Vec::new();
+    let mut rules = Vec::with_capacity(spec.rules.len());
     let mut errors = Vec::new();
     for rule in spec.rules {
         match compile(rule, file) {
@@ -554,7 +554,7 @@ pub fn builtin() -> Result<Vec<Rule>, Vec<String>> {
         all
     });
     loaded.sort_by_key(|(i, _)| *i);
-    let mut rules = Vec::new();
+    let mut rules = Vec::with_capacity(loaded.iter().map(|(_, r)| r.as_ref().map_or(0, Vec::len)).sum());
     let mut errors = Vec::new();
     for (_, result) in loaded {
         match result {
