@@ -12,7 +12,7 @@
 //! compiled).
 
 use crate::reach::{keyword_run, suffix};
-use crate::rules::relax;
+use crate::rules::relax_above;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::pool::Pool;
@@ -135,7 +135,7 @@ impl Guard {
             return false;
         }
         let Some(rest) = &self.rest else { return true };
-        let Some(suffix) = self.compiled.get_or_init(|| Suffix::compile(&relax(rest))) else { return true };
+        let Some(suffix) = self.compiled.get_or_init(|| Suffix::compile(&relax_above(rest, 0))) else { return true };
         suffix.matches_at(data, at, end)
     }
 }

@@ -286,13 +286,20 @@ pub const RELAX_ABOVE: u32 = 64;
 /// still holds every match: a keyword rule's regex runs only in windows around keyword hits no
 /// wider than its longest match, computed from the written bounds (`Rule::max_len`), so what
 /// the relaxed regex matches there is what the written one matches, except a run longer than
-/// its bound inside such a window. A guard is relaxed always: it only ever accepts more.
+/// its bound inside such a window. A guard drops every upper bound ([`relax_above`] with 0):
+/// it only ever accepts more, and its lazy DFA then needs no state per count.
 pub fn relax(hir: &Hir) -> Hir {
+    relax_above(hir, RELAX_ABOVE)
+}
+
+/// `hir` with every counted repetition `{m,n}` whose `n` exceeds `limit` (and `m`) made `{m,}`.
+pub fn relax_above(hir: &Hir, limit: u32) -> Hir {
+    let relax = |h: &Hir| relax_above(h, limit);
     match hir.kind() {
         HirKind::Repetition(rep) => {
             let sub = relax(&rep.sub);
             let max = match rep.max {
-                Some(n) if n > RELAX_ABOVE && n > rep.min => None,
+                Some(n) if n > limit && n > rep.min => None,
                 other => other,
             };
             Hir::repetition(Repetition { min: rep.min, max, greedy: rep.greedy, sub: Box::new(sub) })
