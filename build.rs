@@ -21,6 +21,7 @@ fn main() {
         .collect();
     names.sort();
     let mut table = String::from("&[\n");
+    let mut lean_table = String::from("&[\n");
     // The pack's keywords in the order the matcher collects them: by file, rule, keyword;
     // lowercase; each once.
     let mut keywords: Vec<Vec<u8>> = Vec::new();
@@ -40,10 +41,29 @@ fn main() {
         let file = Path::new(&out).join(format!("{name}.json"));
         std::fs::write(&file, json).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         writeln!(table, "    ({name:?}, include_str!(concat!(env!(\"OUT_DIR\"), \"/{name}.json\"))),").unwrap();
+        let lean = serde_json::to_string(&without_examples(doc)).expect("a TOML table is valid JSON");
+        let file = Path::new(&out).join(format!("{name}.lean.json"));
+        std::fs::write(&file, lean).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        writeln!(lean_table, "    ({name:?}, include_str!(concat!(env!(\"OUT_DIR\"), \"/{name}.lean.json\"))),")
+            .unwrap();
     }
     table.push(']');
+    lean_table.push(']');
     std::fs::write(Path::new(&out).join("pack_json.rs"), table).expect("OUT_DIR is writable");
+    std::fs::write(Path::new(&out).join("pack_lean_json.rs"), lean_table).expect("OUT_DIR is writable");
     std::fs::write(Path::new(&out).join("keyword_dfa.rs"), keyword_dfa(&keywords)).expect("OUT_DIR is writable");
+}
+
+/// A rule file without its rules' `examples` and `negative_examples`: what a scan reads
+/// (`rules check` and `rules explain` read the whole file).
+fn without_examples(mut doc: toml::Table) -> toml::Table {
+    if let Some(toml::Value::Array(rules)) = doc.get_mut("rules") {
+        for rule in rules.iter_mut().filter_map(toml::Value::as_table_mut) {
+            rule.remove("examples");
+            rule.remove("negative_examples");
+        }
+    }
+    doc
 }
 
 /// The built-in pack's keyword automaton as Rust statics (see `src/pack.rs`): it is then

@@ -936,11 +936,22 @@ impl Excluded {
     }
 }
 
-/// The built-in pack, minus the config's disabled rules, plus its own rules.
+/// The built-in pack (without its rules' examples, which only `rules check` and `rules
+/// explain` read: see [`load_rules_with_examples`]), minus the config's disabled rules, plus its
+/// own rules.
 fn load_rules(config: Option<&Config>) -> Result<Vec<Rule>> {
+    load_rules_from(config, rules::builtin)
+}
+
+/// [`load_rules`] with the built-in rules' examples and negative examples.
+fn load_rules_with_examples(config: Option<&Config>) -> Result<Vec<Rule>> {
+    load_rules_from(config, rules::builtin_with_examples)
+}
+
+fn load_rules_from(config: Option<&Config>, builtin: fn() -> Result<Vec<Rule>, Vec<String>>) -> Result<Vec<Rule>> {
     let mut errors = Vec::new();
     let mut all = if config.is_none_or(|c| c.use_builtin) {
-        rules::builtin().unwrap_or_else(|e| {
+        builtin().unwrap_or_else(|e| {
             errors.extend(e);
             Vec::new()
         })
@@ -999,7 +1010,7 @@ fn rules_command(action: RulesAction) -> Result<u8> {
         }
         RulesAction::Explain { id } => {
             let config = config::discover(None, &cwd)?;
-            let rules = load_rules(config.as_ref())?;
+            let rules = load_rules_with_examples(config.as_ref())?;
             let Some(rule) = rules.iter().find(|r| r.info.id == id) else {
                 messages::error(&format!(
                     "rules explain {}: no rule in effect has this id (see `leakscan rules list`)",
@@ -1011,7 +1022,7 @@ fn rules_command(action: RulesAction) -> Result<u8> {
             Ok(exit::CLEAN)
         }
         RulesAction::Check { files } => {
-            let rules = if files.is_empty() { load_rules(None)? } else { load_rule_files(&files)? };
+            let rules = if files.is_empty() { load_rules_with_examples(None)? } else { load_rule_files(&files)? };
             let matcher = Matcher::new(rules)?;
             let problems = crate::check::check(&matcher);
             for p in &problems {

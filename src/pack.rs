@@ -2,8 +2,9 @@
 //!
 //! Invariant: [`PACK`] lists exactly the `*.toml` files of `rules/` (a test in
 //! `tests/rules.rs` compares it with the directory listing); [`PACK_JSON`] holds the same
-//! files as JSON, written by `build.rs` (a test compares the rules read from both). Depends on
-//! nothing.
+//! files as JSON, written by `build.rs` (a test compares the rules read from both), and
+//! [`PACK_LEAN_JSON`] the same without examples (a test compares it with [`PACK_JSON`]).
+//! Depends on nothing.
 
 /// `(file name without extension, TOML text)` for each file of `rules/`, sorted by name.
 pub const PACK: &[(&str, &str)] = &[
@@ -115,6 +116,10 @@ pub const PACK: &[(&str, &str)] = &[
 /// what the program reads (parsing it takes a fifth of the instructions the TOML took); the
 /// TOML of [`PACK`] is for the tests that hold the two together.
 pub const PACK_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/pack_json.rs"));
+
+/// [`PACK_JSON`] without the rules' `examples` and `negative_examples`, which are a quarter of
+/// it: what a scan reads (`rules check` and `rules explain` read [`PACK_JSON`]).
+pub const PACK_LEAN_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/pack_lean_json.rs"));
 
 /// The keyword automaton of the built-in pack's keywords, computed by `build.rs` with
 /// [`crate::keyword_table::build`] (see `matcher::KeywordDfa::new`, which takes it when a

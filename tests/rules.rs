@@ -24,7 +24,8 @@ fn pack_table_lists_exactly_the_rule_files() {
 
 #[test]
 fn every_rule_passes_the_check() {
-    let rules = leakscan::rules::builtin().unwrap_or_else(|e| panic!("pack does not compile:\n{}", e.join("\n")));
+    let rules =
+        leakscan::rules::builtin_with_examples().unwrap_or_else(|e| panic!("pack does not compile:\n{}", e.join("\n")));
     let matcher = leakscan::matcher::Matcher::new(rules).unwrap();
     let problems = leakscan::check::check(&matcher);
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
@@ -108,9 +109,11 @@ fn rules_explain_shows_one_rule_and_no_example_value() {
         "{r}"
     );
     // Examples are counted, never shown: they are secret-shaped.
-    let pack = leakscan::rules::builtin().unwrap();
+    let pack = leakscan::rules::builtin_with_examples().unwrap();
     let rule = pack.iter().find(|r| r.info.id == "github-pat-classic").unwrap();
     assert!(!rule.spec.examples.is_empty());
+    let counted = format!("{} to find, {} not to find", rule.spec.examples.len(), rule.spec.negative_examples.len());
+    assert!(out.contains(&counted), "{counted:?}: {r}");
     for example in rule.spec.examples.iter().chain(&rule.spec.negative_examples) {
         assert!(!out.contains(example.as_str()), "an example is shown: {r}");
     }
