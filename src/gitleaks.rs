@@ -332,7 +332,8 @@ const RULE_IDS: &[(&str, &[&str])] = &[
     ("typeform-api-token", &["typeform-personal-token"]),
 ];
 
-/// The ids of the built-in pack (read from its JSON form without compiling it).
+/// The ids of the built-in pack (read from its JSON form, without examples, and without
+/// compiling it).
 pub fn builtin_ids() -> Vec<String> {
     #[derive(serde::Deserialize)]
     struct File {
@@ -344,7 +345,7 @@ pub fn builtin_ids() -> Vec<String> {
         id: String,
     }
     let parse = |json: &str| serde_json::from_str::<File>(json).map(|f| f.rules).unwrap_or_default();
-    crate::pack::PACK_JSON.iter().flat_map(|(_, json)| parse(json)).map(|r| r.id).collect()
+    crate::pack::PACK_LEAN_JSON.iter().flat_map(|(_, json)| parse(json)).map(|r| r.id).collect()
 }
 
 /// The rule ids a gitleaks rule id stands for: itself, plus the built-in rules for the same
@@ -365,6 +366,8 @@ mod tests {
     fn rule_id_table_is_sorted_and_names_built_in_rules() {
         assert!(super::RULE_IDS.windows(2).all(|w| w[0].0 < w[1].0), "keep RULE_IDS sorted");
         let pack = crate::rules::builtin().map_err(|e| e.join("\n")).unwrap();
+        // The ids read without compiling the pack are the pack's.
+        assert_eq!(super::builtin_ids(), pack.iter().map(|r| r.info.id.clone()).collect::<Vec<_>>());
         for (gitleaks, ours) in super::RULE_IDS {
             for id in *ours {
                 assert!(pack.iter().any(|r| r.info.id == *id), "{gitleaks} -> {id}: no such built-in rule");
