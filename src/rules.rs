@@ -294,19 +294,19 @@ pub fn relax(hir: &Hir) -> Hir {
 
 /// `hir` with every counted repetition `{m,n}` whose `n` exceeds `limit` (and `m`) made `{m,}`.
 pub fn relax_above(hir: &Hir, limit: u32) -> Hir {
-    let relax = |h: &Hir| relax_above(h, limit);
+    let inner = |h: &Hir| relax_above(h, limit);
     match hir.kind() {
         HirKind::Repetition(rep) => {
-            let sub = relax(&rep.sub);
+            let sub = inner(&rep.sub);
             let max = match rep.max {
                 Some(n) if n > limit && n > rep.min => None,
                 other => other,
             };
             Hir::repetition(Repetition { min: rep.min, max, greedy: rep.greedy, sub: Box::new(sub) })
         }
-        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(relax(&cap.sub)), ..cap.clone() }),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(relax).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(relax).collect()),
+        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(inner(&cap.sub)), ..cap.clone() }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(inner).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(inner).collect()),
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
     }
 }
