@@ -161,7 +161,7 @@ def run_once(tool, target, outdir, timeout, tag=""):
     if rc == 124 or (rc == 137 and wall >= timeout):
         status = "timeout"
     elif rc in tool.ok_codes:
-        status = "ok"
+        status = "ok" if tool.report_complete(out) else "failed (exit %s, no whole report)" % rc
     else:
         status = "failed (exit %s%s)" % (rc, ", signal %s" % tv["signal"] if tv.get("signal") else "")
     return {"cmd": cmd, "rc": rc, "status": status, "wall": wall, "cpu": tv["user"] + tv["sys"], "user": tv["user"],
@@ -318,35 +318,33 @@ def bench_input(tools, inp, outdir, runs, timeout, ds_inputs):
     run 2, ...): a slow phase of the machine then falls on the runs of every tool alike, not on
     the consecutive runs of one (a run of this machine once gave leakscan 0.18 s in all three
     of its back-to-back runs, 3.7x rg, and bench/rg-ratio 2.6x a minute later)."""
-    rows, done, live = {}, {}, []
-    for t in tools:
-        skip = skipped_row(t, inp, ds_inputs)
-        if skip:
-            rows[t.name] = skip
-        else:
-            live.append(t)
-            done[t.name] = []
+    # rows: the tools done with (skipped, or a harness error); done: the runs of the others.
+    rows = {t.name: row for t in tools if (row := skipped_row(t, inp, ds_inputs))}
+    done = {t.name: [] for t in tools if t.name not in rows}
+
+    def harness_error(t, e):
+        log("%s / %s: harness error: %r" % (inp["name"], t.name, e))
+        rows[t.name] = {"tool": t.name, "kind": t.kind, "status": "harness error: %s" % e}
+
     for i in range(runs):
-        for t in live:
-            rs = done[t.name]
-            if rs and rs[-1]["status"] != "ok":
+        for t in tools:
+            rs = done.get(t.name)
+            if rs is None or t.name in rows or (rs and rs[-1]["status"] != "ok"):
                 continue
             try:
                 r = run_once(t, inp["path"], outdir, timeout, tag="" if runs == 1 else ".%d" % i)
             except Exception as e:  # noqa: BLE001  a broken tool must not stop the bench
-                log("%s / %s: harness error: %r" % (inp["name"], t.name, e))
-                rows[t.name] = {"tool": t.name, "kind": t.kind, "status": "harness error: %s" % e}
-                live = [x for x in live if x is not t]
+                harness_error(t, e)
                 continue
             log("%s / %s run %d: %s wall %.2fs cpu %.2fs rss %.0fMB" % (
                 inp["name"], t.name, i + 1, r["status"], r["wall"], r["cpu"], r["maxrss_mb"]))
             rs.append(r)
-    for t in live:
-        try:
-            rows[t.name] = finish_row(t, inp, done[t.name])
-        except Exception as e:  # noqa: BLE001  a broken report must not stop the bench
-            log("%s / %s: harness error: %r" % (inp["name"], t.name, e))
-            rows[t.name] = {"tool": t.name, "kind": t.kind, "status": "harness error: %s" % e}
+    for t in tools:
+        if t.name not in rows:
+            try:
+                rows[t.name] = finish_row(t, inp, done[t.name])
+            except Exception as e:  # noqa: BLE001  a broken report must not stop the bench
+                harness_error(t, e)
     return [rows[t.name] for t in tools]
 
 
