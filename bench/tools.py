@@ -64,6 +64,11 @@ class Tool:
         """-> list of findings dicts"""
         return []
 
+    def report_complete(self, out):
+        """Whether a run that exited with an ok code wrote a whole report (a tool whose
+        report says nothing of its end is taken at its word)."""
+        return True
+
     def _ver(self, *args):
         b = self.binary()
         if not b:
@@ -92,6 +97,20 @@ class Leakscan(Tool):
         # --no-config: this repo's own .leakscan.toml allowlists bench/.data/ (where the inputs live) and
         # would be picked up from the working directory; the bench measures the built-in defaults
         return [self.binary(), target, "--format", "jsonl", "--show-secrets", "-q", "--no-config", "--output", out, *extra]
+
+    def report_complete(self, out):
+        """The JSONL report ends with leakscan's summary record: a binary that exits 1 (or 0)
+        without scanning is not a fast run."""
+        try:
+            with open(out, "rb") as f:
+                f.seek(max(0, os.path.getsize(out) - 65536))
+                tail = f.read().splitlines()
+        except OSError:
+            return False
+        try:
+            return bool(tail) and json.loads(tail[-1]).get("type") == "summary"
+        except ValueError:
+            return False
 
     def parse(self, out):
         res = []
